@@ -1,0 +1,184 @@
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Frame, FrameSource } from '../../drivers/camera/frame';
+import type { Logger } from '../../drivers/log';
+import type { FrameRecognition } from '../../recognizer/candidate';
+import type { RecognizerPool } from '../../recognizer/recognizer-pool';
+import type { ReadStore } from '../store/read-store';
+import type { Read } from './read';
+import type { FrameStamp, PlateTracker, TrackedRead } from './tracker';
+
+/** What the pipeline needs of the recognizer: the pool, or a stand-in in tests. */
+export type FrameRecognizer = Pick<RecognizerPool, 'size' | 'tryRecognize' | 'recognize'>;
+
+export interface ReadPipelineOptions {
+  /**
+   * drop: frames arrive on the camera's clock; when every worker is busy the frame is dropped
+   * and counted. wait: the source waits for the reader (an unpaced replay), so the pipeline waits
+   * for a free worker instead of dropping.
+   */
+  whenBusy: 'drop' | 'wait';
+  /** How often idle tracks are ended, ms. */
+  flushIntervalMs: number;
+  /** Reads the store refused are retried; beyond this many waiting, the oldest are lost (and counted). */
+  maxPendingReads: number;
+}
+
+export interface PipelineStats {
+  frames: number;
+  dropped: number;
+  recognized: number;
+  failed: number;
+  reads: number;
+  /** Reads the store refused and could not keep even after retrying: counted, logged, never silent. */
+  lostReads: number;
+  pendingReads: number;
+  sourceEnded: boolean;
+}
+
+export interface PipelineEvents {
+  /** A read stored; latency is from the capture of the frame that decided it to stored. */
+  read: [read: Read, latencyMs: number];
+  /** One frame recognized: for benchmarks and diagnostics. */
+  recognized: [frame: FrameStamp, result: FrameRecognition];
+}
+
+const DEFAULTS: ReadPipelineOptions = { whenBusy: 'drop', flushIntervalMs: 250, maxPendingReads: 1000 };
+
+/**
+ * The path of a plate on the device: frames from the source go to the recognizer pool, candidates
+ * to the tracker, reads to the store. One capture loop; recognition runs in the workers; nothing
+ * in here blocks the event loop for long.
+ */
+export class ReadPipeline extends EventEmitter<PipelineEvents> {
+  private readonly options: ReadPipelineOptions;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly pending: TrackedRead[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private storing: Promise<void> = Promise.resolve();
+  private readonly counters: PipelineStats = {
+    frames: 0, dropped: 0, recognized: 0, failed: 0, reads: 0, lostReads: 0, pendingReads: 0, sourceEnded: false,
+  };
+
+  constructor(
+    private readonly source: FrameSource,
+    private readonly pool: FrameRecognizer,
+    private readonly tracker: PlateTracker,
+    private readonly store: ReadStore,
+    private readonly log: Logger,
+    options: Partial<ReadPipelineOptions> = {},
+  ) {
+    super({ captureRejections: true });
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  stats(): PipelineStats {
+    return { ...this.counters, pendingReads: this.pending.length };
+  }
+
+  /** Opens the source and starts the capture loop; resolves once the source is open. */
+  async start(): Promise<void> {
+    await this.source.open();
+    this.flushTimer = setInterval(() => this.accept(this.tracker.flush(Date.now())), this.options.flushIntervalMs);
+    this.loop = this.captureLoop();
+  }
+
+  /** Resolves when a finite source has ended and every frame and read is through. */
+  async finished(): Promise<void> {
+    await this.loop;
+  }
+
+  /** Stops capturing, finishes frames in the workers, ends every track and stores its read. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    await this.source.close().catch((err: Error) => this.log.warn({ err }, 'camera source did not close cleanly'));
+    await this.loop;
+  }
+
+  private async captureLoop(): Promise<void> {
+    while (!this.stopping) {
+      let frame: Frame | null;
+      try {
+        frame = await this.source.read();
+      } catch (err) {
+        if (this.stopping) break;
+        // Live cameras retry inside their ReconnectingSource; anything reaching here is final.
+        this.log.error({ err, source: this.source.id }, 'camera source failed; no more frames from it');
+        break;
+      }
+      if (!frame) {
+        this.counters.sourceEnded = true;
+        this.log.info({ source: this.source.id, frames: this.counters.frames }, 'camera source ended');
+        break;
+      }
+      this.counters.frames++;
+      await this.submit(frame);
+    }
+    await Promise.all(this.inFlight);
+    this.accept(this.tracker.flushAll());
+    await this.storing;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  private async submit(frame: Frame): Promise<void> {
+    const stamp: FrameStamp = { sourceId: frame.sourceId, seq: frame.seq, capturedAt: frame.capturedAt, capturedMono: frame.capturedMono };
+    let job: Promise<FrameRecognition> | null;
+    if (this.options.whenBusy === 'wait') {
+      // Bounded by the pool's worker count: wait for a slot before reading the next frame.
+      while (this.inFlight.size >= this.pool.size && this.inFlight.size > 0) await Promise.race(this.inFlight);
+      job = this.pool.recognize(frame.image);
+    } else {
+      job = this.pool.tryRecognize(frame.image);
+    }
+    if (!job) {
+      this.counters.dropped++;
+      return;
+    }
+    const done = job.then(
+      (result) => {
+        this.counters.recognized++;
+        this.emit('recognized', stamp, result);
+        this.accept(this.tracker.observe(stamp, result.candidates));
+      },
+      (err: Error) => {
+        this.counters.failed++;
+        this.log.warn({ err, source: frame.sourceId, seq: frame.seq }, 'frame could not be recognized');
+      },
+    );
+    const tracked = done.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Queues decided reads for storing, in order, one write at a time. */
+  private accept(reads: TrackedRead[]): void {
+    if (reads.length === 0 && this.pending.length === 0) return;
+    this.pending.push(...reads);
+    while (this.pending.length > this.options.maxPendingReads) {
+      const lost = this.pending.shift()!;
+      this.counters.lostReads++;
+      this.log.error({ readId: lost.read.id }, 'read lost: the store has refused reads for too long and the pending list is full');
+    }
+    this.storing = this.storing.then(() => this.storePending());
+  }
+
+  private async storePending(): Promise<void> {
+    while (this.pending.length > 0) {
+      const next = this.pending[0];
+      try {
+        await this.store.put(next.read);
+      } catch (err) {
+        // Kept for the next flush: a full disk may clear once the ring evicts or space is freed.
+        this.log.error({ err, readId: next.read.id, pending: this.pending.length }, 'read could not be stored; will retry');
+        return;
+      }
+      this.pending.shift();
+      this.counters.reads++;
+      this.emit('read', next.read, performance.now() - next.decidedBy.capturedMono);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { promises as fs } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { StageTimings } from '../../recognizer/candidate';
+import type { RecognizerPool } from '../../recognizer/recognizer-pool';
+import type { PlateFormatRules } from '../../firmware/pipeline/plate-format';
+import { rankCandidates } from '../../firmware/pipeline/format-candidates';
+import { readLabelledFolder, type LabelledImage } from './plate-labels';
+import { quantile, round } from './stats';
+
+export interface ImageOutcome {
+  image: string;
+  label: string;
+  /** Best candidate's text, or null when nothing plate-like was read. */
+  best: string | null;
+  /** Every reading offered: candidates and their alternatives, best first. */
+  readings: string[];
+  top1: boolean;
+  topN: boolean;
+  latencyMs: number;
+  timings: StageTimings | null;
+  error: string | null;
+}
+
+export interface AccuracySummary {
+  images: number;
+  top1: number;
+  topN: number;
+  latency_ms: { median: number; p95: number };
+  /** Median time of each recognizer stage, ms. */
+  stages_ms: { decode: number; preprocess: number; localize: number; ocr: number };
+  errors: number;
+}
+
+export async function recognizeLabelled(
+  item: LabelledImage,
+  pool: RecognizerPool,
+  rules: PlateFormatRules,
+): Promise<ImageOutcome> {
+  const start = performance.now();
+  try {
+    const bytes = await fs.readFile(item.image);
+    const result = await pool.recognize({ kind: 'encoded', name: item.image, bytes });
+    const latencyMs = performance.now() - start;
+    const ranked = rankCandidates(result.candidates, rules);
+    const readings = [...new Set(ranked.flatMap((c) => [c.text, ...c.alternatives.map((a) => a.text)]))];
+    const best = ranked[0]?.text ?? null;
+    return { image: item.image, label: item.plate, best, readings, top1: best === item.plate, topN: readings.includes(item.plate), latencyMs, timings: result.timings, error: null };
+  } catch (err) {
+    const latencyMs = performance.now() - start;
+    return { image: item.image, label: item.plate, best: null, readings: [], top1: false, topN: false, latencyMs, timings: null, error: (err as Error).message };
+  }
+}
+
+export function summarize(outcomes: ImageOutcome[]): AccuracySummary {
+  const n = outcomes.length;
+  const latencies = outcomes.map((o) => o.latencyMs);
+  const stage = (key: keyof StageTimings) => round(quantile(outcomes.filter((o) => o.timings).map((o) => o.timings![key]), 0.5));
+  return {
+    images: n,
+    top1: n ? round(outcomes.filter((o) => o.top1).length / n, 4) : 0,
+    topN: n ? round(outcomes.filter((o) => o.topN).length / n, 4) : 0,
+    latency_ms: { median: round(quantile(latencies, 0.5)), p95: round(quantile(latencies, 0.95)) },
+    stages_ms: { decode: stage('decode'), preprocess: stage('preprocess'), localize: stage('localize'), ocr: stage('ocr') },
+    errors: outcomes.filter((o) => o.error).length,
+  };
+}
+
+/**
+ * Recognizes every labelled image in `dir`, `concurrency` at a time (one per worker), and
+ * reports each as it finishes.
+ */
+export async function runAccuracyBench(
+  dir: string,
+  pool: RecognizerPool,
+  rules: PlateFormatRules,
+  onImage: (outcome: ImageOutcome, done: number, total: number) => void = () => undefined,
+): Promise<{ outcomes: ImageOutcome[]; summary: AccuracySummary; unlabelled: string[] }> {
+  const { images, unlabelled } = await readLabelledFolder(dir);
+  const outcomes: ImageOutcome[] = new Array(images.length);
+  let next = 0;
+  let done = 0;
+  const lane = async () => {
+    while (next < images.length) {
+      const index = next++;
+      outcomes[index] = await recognizeLabelled(images[index], pool, rules);
+      onImage(outcomes[index], ++done, images.length);
+    }
+  };
+  await Promise.all(Array.from({ length: pool.size }, lane));
+  return { outcomes, summary: summarize(outcomes), unlabelled };
+}

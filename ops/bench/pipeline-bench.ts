@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SyntheticTrafficSource } from '../../drivers/camera/synthetic/synthetic-source';
+import type { Logger } from '../../drivers/log';
+import type { Config } from '../../firmware/config/schema';
+import { Appliance } from '../../firmware/main/appliance';
+import { editDistance } from '../../firmware/pipeline/edit-distance';
+import { quantile, round } from './stats';
+
+export interface PipelineBenchOptions {
+  seconds: number;
+  /** Scene seed, fixed by default so runs are comparable. */
+  seed: number;
+  config: Config;
+  log: Logger;
+  onProgress?: (elapsedSeconds: number, reads: number) => void;
+}
+
+export interface PipelineBenchResult {
+  fps: number;
+  frames: number;
+  dropped: number;
+  vehicles: number;
+  reads: number;
+  correct: number;
+  latency_ms: { p50: number; p99: number };
+  rss_mb: number;
+  /** Reads whose plate matched no vehicle of the scene. */
+  wrong: number;
+  /** Vehicles that crossed and were never read correctly. */
+  missed: { plate: string; readAs: string[] }[];
+}
+
+/**
+ * The synthetic camera, live at its frame rate, through the whole appliance (workers, tracker,
+ * SQLite store in a throwaway directory), scored against the scene's ground truth.
+ */
+export async function runPipelineBench(options: PipelineBenchOptions): Promise<PipelineBenchResult> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-bench-'));
+  const config: Config = { ...options.config, store: { dataDir } };
+  const source = new SyntheticTrafficSource(
+    { ...config.camera.synthetic, seed: options.seed, realtime: true, durationSeconds: options.seconds },
+    options.log.child({ part: 'camera' }),
+  );
+  const reads: string[] = [];
+  const latencies: number[] = [];
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 100);
+  const start = performance.now();
+  const progress = options.onProgress
+    ? setInterval(() => options.onProgress!((performance.now() - start) / 1000, reads.length), 500)
+    : null;
+  let appliance: Appliance | null = null;
+  try {
+    appliance = await Appliance.start(config, options.log, { source });
+    const runStart = performance.now();
+    appliance.pipeline.on('read', (read, latencyMs) => {
+      reads.push(read.plate);
+      latencies.push(latencyMs);
+    });
+    await appliance.pipeline.finished();
+    const seconds = (performance.now() - runStart) / 1000;
+    const stats = appliance.pipeline.stats();
+    await appliance.stop();
+    appliance = null;
+
+    const crossed = source.vehiclesCompleted();
+    const unmatched = [...reads];
+    let correct = 0;
+    const missed: PipelineBenchResult['missed'] = [];
+    for (const vehicle of crossed) {
+      const i = unmatched.indexOf(vehicle.text);
+      if (i >= 0) {
+        unmatched.splice(i, 1);
+        correct++;
+      } else missed.push({ plate: vehicle.text, readAs: [] });
+    }
+    const allTexts = new Set(source.vehicles().map((v) => v.text));
+    for (const m of missed) m.readAs = unmatched.filter((r) => !allTexts.has(r) && editDistance(r, m.plate, 3) <= 3);
+    return {
+      fps: round(stats.recognized / seconds, 2),
+      frames: stats.frames,
+      dropped: stats.dropped,
+      vehicles: crossed.length,
+      reads: reads.length,
+      correct,
+      latency_ms: { p50: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)) },
+      rss_mb: round(peakRss / (1024 * 1024)),
+      wrong: reads.filter((r) => !allTexts.has(r)).length,
+      missed,
+    };
+  } finally {
+    clearInterval(sampler);
+    if (progress) clearInterval(progress);
+    await appliance?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,84 @@
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { PlateFormatRules } from '../../firmware/pipeline/plate-format';
+import { RecognizerPool } from '../../recognizer/recognizer-pool';
+import { runAccuracyBench } from '../bench/accuracy-bench';
+import { runPipelineBench } from '../bench/pipeline-bench';
+import { CliError } from './cli-error';
+import { loadContext, out } from './cli-context';
+import { progressBar, type Progress } from './progress';
+
+export interface AccuracyBenchOptions {
+  config?: string;
+  workers?: number;
+  json?: boolean;
+}
+
+/** `sightline bench accuracy DIR`: each labelled image's best reading and time, then a summary. */
+export async function benchAccuracyCommand(dir: string, options: AccuracyBenchOptions): Promise<number> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`bench accuracy: ${dir} is not a directory`);
+  const { config, log } = loadContext(options.config, 'warn');
+  const pool = await RecognizerPool.start({
+    workers: options.workers ?? 1,
+    reader: { threads: config.recognizer.threadsPerWorker, detectLongSide: config.recognizer.detectLongSide, minConfidence: config.recognizer.minConfidence },
+    log,
+  });
+  const progress: { bar: Progress | null } = { bar: null };
+  let correct = 0;
+  try {
+    const { summary, unlabelled } = await runAccuracyBench(path.resolve(dir), pool, new PlateFormatRules(config.pipeline.plateFormat), (o, done, total) => {
+      if (o.top1) correct++;
+      progress.bar ??= progressBar(total, 'bench accuracy [{bar}] {value}/{total} images | top1 {top1}');
+      progress.bar.update(done, { top1: (correct / done).toFixed(3) });
+      const verdict = o.error ? `ERROR ${o.error}` : o.top1 ? 'ok' : o.topN ? 'in candidates' : 'MISS';
+      out(`${path.basename(o.image)}\t${o.label}\t${o.best ?? '-'}\t${o.latencyMs.toFixed(0)} ms\t${verdict}`);
+    });
+    progress.bar?.stop();
+    if (unlabelled.length > 0) process.stderr.write(`bench accuracy: ${unlabelled.length} image(s) without a .txt label skipped\n`);
+    if (summary.images === 0) throw new CliError(`bench accuracy: no labelled images in ${dir}`);
+    out(
+      options.json
+        ? JSON.stringify(summary)
+        : `${summary.images} images: top1 ${summary.top1}, topN ${summary.topN}, latency median ${summary.latency_ms.median} ms, p95 ${summary.latency_ms.p95} ms`,
+    );
+  } finally {
+    progress.bar?.stop();
+    await pool.close();
+  }
+  return 0;
+}
+
+export interface PipelineBenchOptions {
+  config?: string;
+  seconds?: number;
+  seed?: number;
+  json?: boolean;
+}
+
+/** `sightline bench pipeline`: the synthetic camera through the whole appliance, scored. */
+export async function benchPipelineCommand(options: PipelineBenchOptions): Promise<number> {
+  const { config, log } = loadContext(options.config, 'warn');
+  const seconds = options.seconds ?? 30;
+  const bar = progressBar(Math.ceil(seconds), 'bench pipeline [{bar}] {value}/{total} s | {reads} reads');
+  try {
+    const result = await runPipelineBench({
+      seconds,
+      seed: options.seed ?? 1,
+      config,
+      log,
+      onProgress: (elapsed, reads) => bar.update(Math.min(Math.floor(elapsed), Math.ceil(seconds)), { reads }),
+    });
+    bar.stop();
+    for (const m of result.missed) out(`missed ${m.plate}${m.readAs.length ? ` (read as ${m.readAs.join(', ')})` : ''}`);
+    const { missed: _missed, wrong, ...summary } = result;
+    out(
+      options.json
+        ? JSON.stringify({ ...summary, wrong })
+        : `${summary.vehicles} vehicles, ${summary.correct} read correctly, ${wrong} wrong reads; ${summary.fps} fps, ` +
+            `${summary.frames} frames, ${summary.dropped} dropped; latency p50 ${summary.latency_ms.p50} ms, p99 ${summary.latency_ms.p99} ms; peak RSS ${summary.rss_mb} MB`,
+    );
+  } finally {
+    bar.stop();
+  }
+  return 0;
+}

@@ -1,0 +1,95 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../../firmware/config/config-error';
+import { CliError } from './cli-error';
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number greater than 0');
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be an integer of at least 1');
+  return n;
+}
+
+const configOption = () => new Option('-c, --config <file>', 'appliance config (YAML or JSON); defaults apply without one');
+
+/**
+ * Builds the `sightline` command line; each subcommand is a thin shell over a module, loaded only
+ * when that subcommand runs (so `config check` does not load OpenCV or onnxruntime).
+ */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('sightline')
+    .description('Sightline ALPR appliance runtime')
+    .showHelpAfterError()
+    .exitOverride();
+  const run = <A extends unknown[]>(fn: (...args: A) => Promise<number> | number) =>
+    async (...args: A) => setExit(await fn(...args));
+
+  program
+    .command('run')
+    .description('run the appliance: camera to reads, printed as they are made')
+    .addOption(configOption())
+    .option('--for <seconds>', 'stop by itself after this many seconds', positiveNumber)
+    .option('--json', 'print reads as JSON lines and a JSON summary as the last line')
+    .action(run(async (options: { config?: string; for?: number; json?: boolean }) => (await import('./run-command')).runCommand(options)));
+
+  program
+    .command('read')
+    .description('recognize still images; one JSON object per image')
+    .argument('<image...>', 'image files (JPEG, PNG, BMP, WebP, TIFF)')
+    .addOption(configOption())
+    .option('--crops <dir>', 'also write each candidate\'s plate crop (JPEG) into this folder')
+    .option('--workers <n>', 'recognizer worker threads', positiveInt)
+    .action(run(async (images: string[], options: { config?: string; crops?: string; workers?: number }) => (await import('./read-command')).readCommand(images, options)));
+
+  const bench = program.command('bench').description('measure accuracy and speed');
+  bench
+    .command('accuracy')
+    .description('read labelled images (OpenALPR benchmark format) and score the best readings')
+    .argument('<dir>', 'folder of images with NAME.txt labels beside them')
+    .addOption(configOption())
+    .option('--workers <n>', 'recognizer worker threads (latency is per image either way)', positiveInt)
+    .option('--json', 'print the summary as a JSON last line')
+    .action(run(async (dir: string, options: { config?: string; workers?: number; json?: boolean }) => (await import('./bench-command')).benchAccuracyCommand(dir, options)));
+  bench
+    .command('pipeline')
+    .description('run the synthetic camera live through the whole appliance and score the reads')
+    .addOption(configOption())
+    .option('--seconds <s>', 'how long to run', positiveNumber, 30)
+    .option('--seed <n>', 'scene seed', positiveInt, 1)
+    .option('--json', 'print the summary as a JSON last line')
+    .action(run(async (options: { config?: string; seconds?: number; seed?: number; json?: boolean }) => (await import('./bench-command')).benchPipelineCommand(options)));
+
+  const config = program.command('config').description('check a config file or show every default');
+  config.command('check').argument('<file>').description('validate a config file without starting').action(run(async (file: string) => (await import('./config-command')).configCheckCommand(file)));
+  config.command('defaults').description('print the default config, documented').action(run(async () => (await import('./config-command')).configDefaultsCommand()));
+  return program;
+}
+
+/** Runs the CLI; every error ends as one clear line on stderr and a non-zero exit status. */
+export async function main(argv: string[]): Promise<void> {
+  let exitCode = 0;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const e = err as Error & { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      // Commander has printed the usage problem (or the help/version) already.
+      exitCode = e.exitCode ?? 2;
+    } else if (err instanceof ConfigError) {
+      process.stderr.write(`sightline: ${err.message}\n`);
+      exitCode = 2;
+    } else if (err instanceof CliError) {
+      process.stderr.write(`sightline: ${err.message}\n`);
+      exitCode = 2;
+    } else {
+      process.stderr.write(`sightline: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+      exitCode = 1;
+    }
+  }
+  process.exitCode = exitCode;
+}

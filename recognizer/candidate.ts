@@ -1,0 +1,35 @@
+import type { Quad } from '../drivers/camera/geometry';
+
+/** One reading of one plate-like region in one frame. */
+export interface PlateCandidate {
+  /** Plate characters, upper case, A-Z and 0-9 only. */
+  text: string;
+  /** Confidence of the whole reading, 0..1. */
+  confidence: number;
+  /** One confidence per character of `text`. */
+  charConfidences: number[];
+  /** Other readings of the same region, best first (never including `text`). */
+  alternatives: { text: string; confidence: number }[];
+  /** Where the plate is, in frame pixels. */
+  quad: Quad;
+  /** The plate region as JPEG, rectified, for evidence and review. */
+  crop: Buffer;
+}
+
+/** Time spent in each stage of recognizing one frame, ms. */
+export interface StageTimings {
+  decode: number;
+  preprocess: number;
+  localize: number;
+  ocr: number;
+  total: number;
+}
+
+/** What the recognizer returns for one frame. */
+export interface FrameRecognition {
+  width: number;
+  height: number;
+  /** Best first. */
+  candidates: PlateCandidate[];
+  timings: StageTimings;
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import cv = require('../../drivers/opencv');
+import { boxIoU, quadBounds } from '../../drivers/camera/geometry';
+import { PlateFormatRules } from '../../firmware/pipeline/plate-format';
+import { rankCandidates } from '../../firmware/pipeline/format-candidates';
+import { PlateReader } from '../../recognizer/plate-reader';
+import { RecognizerError } from '../../recognizer/recognizer-error';
+import { datasetDir } from '../support/datasets';
+import { framesWithPlates } from '../support/synthetic-frames';
+
+describe('PlateReader (real OpenCV and onnxruntime)', () => {
+  let reader: PlateReader;
+  const rules = new PlateFormatRules({ region: 'us', mode: 'downrank', custom: [] });
+
+  before(async () => {
+    reader = await PlateReader.load({ threads: 1 });
+  });
+
+  it('reads the plates of synthetic traffic frames, where they are', async () => {
+    const frames = await framesWithPlates(6);
+    assert.equal(frames.length, 6);
+    let plates = 0;
+    let read = 0;
+    for (const frame of frames) {
+      const result = await reader.read(frame.image);
+      assert.equal(result.width, 1920);
+      for (const truth of frame.truth ?? []) {
+        plates++;
+        const hit = result.candidates.find((c) => c.text === truth.text);
+        if (!hit) continue;
+        read++;
+        assert.ok(boxIoU(quadBounds(hit.quad), truth.box) > 0.1, `candidate ${hit.text} lies on its plate`);
+        assert.equal(hit.charConfidences.length, hit.text.length);
+        assert.ok(hit.confidence > 0 && hit.confidence <= 1);
+        const crop = cv.imdecode(hit.crop);
+        assert.ok(crop.cols > crop.rows, 'the evidence crop is a JPEG of a wide plate');
+      }
+    }
+    assert.ok(read >= Math.ceil(plates * 0.7), `read ${read} of ${plates} synthetic plates`);
+  });
+
+  it('reports the time of each stage', async () => {
+    const [frame] = await framesWithPlates(1);
+    const { timings } = await reader.read(frame.image);
+    for (const stage of ['decode', 'preprocess', 'localize', 'ocr'] as const) assert.ok(timings[stage] >= 0, stage);
+    assert.ok(timings.total >= timings.localize + timings.ocr);
+  });
+
+  it('finds nothing plate-like in a blank frame', async () => {
+    const blank = new cv.Mat(720, 1280, cv.CV_8UC3, [90, 90, 90]);
+    const result = await reader.read({ kind: 'bgr', width: 1280, height: 720, pixels: blank.getData() });
+    assert.deepEqual(result.candidates, []);
+  });
+
+  it('refuses a corrupt image with an error naming it, and keeps working', async () => {
+    const jpeg = cv.imencode('.jpg', new cv.Mat(100, 100, cv.CV_8UC3, [0, 0, 0]));
+    await assert.rejects(reader.read({ kind: 'encoded', name: 'cam/0042.jpg', bytes: jpeg.subarray(0, 60) }), (e: RecognizerError) => e.code === 'IMAGE_CORRUPT' && e.message.includes('cam/0042.jpg'));
+    const [frame] = await framesWithPlates(1);
+    assert.ok((await reader.read(frame.image)).candidates.length > 0);
+  });
+
+  const dev = datasetDir('openalpr-us-dev');
+  (dev ? it : it.skip)('reads most plates of real US photos (first 12 of the dev set)', async () => {
+    const dir = dev!;
+    const images = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, 12);
+    let exact = 0;
+    for (const image of images) {
+      const label = readFileSync(path.join(dir, image.replace(/\.jpg$/, '.txt')), 'utf8').split('\t')[5].trim().toUpperCase();
+      const result = await reader.read({ kind: 'encoded', name: image, bytes: readFileSync(path.join(dir, image)) });
+      if (rankCandidates(result.candidates, rules)[0]?.text === label) exact++;
+    }
+    assert.ok(exact >= 7, `${exact} of ${images.length} real photos read exactly`);
+  });
+});

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import cv = require('../../drivers/opencv');
+import type { FrameImage } from '../../drivers/camera/frame';
+import { DEFAULT_MANIFEST_PATH, readManifest, resolveModelFile } from '../../recognizer/model-manifest';
+import { RecognizerError } from '../../recognizer/recognizer-error';
+import { RecognizerPool, defaultWorkerCount } from '../../recognizer/recognizer-pool';
+import { framesWithPlates } from '../support/synthetic-frames';
+import { useTempDir } from '../support/temp-dir';
+
+function copyImage(image: FrameImage): FrameImage {
+  return image.kind === 'bgr' ? { ...image, pixels: Buffer.from(image.pixels) } : { ...image, bytes: Buffer.from(image.bytes) };
+}
+
+describe('RecognizerPool (real worker threads)', function () {
+  this.timeout(120_000);
+  let frames: FrameImage[];
+  let pool: RecognizerPool | null = null;
+  const tmp = useTempDir();
+
+  before(async () => {
+    frames = (await framesWithPlates(4, { width: 1280, height: 720 })).map((f) => f.image);
+  });
+
+  afterEach(async () => {
+    await pool?.close();
+    pool = null;
+  });
+
+  it('sizes itself to the cores minus one, at least one', () => {
+    assert.ok(defaultWorkerCount() >= 1);
+  });
+
+  it('drops and counts a live frame when every worker is busy, never queueing it', async () => {
+    pool = await RecognizerPool.start({ workers: 1 });
+    const first = pool.tryRecognize(copyImage(frames[0]));
+    const second = pool.tryRecognize(copyImage(frames[1]));
+    assert.ok(first);
+    assert.equal(second, null);
+    assert.equal(pool.stats().dropped, 1);
+    assert.ok((await first).candidates.length > 0);
+    const third = pool.tryRecognize(copyImage(frames[1]));
+    assert.ok(third, 'a worker is free again once its frame is done');
+    await third;
+    assert.deepEqual({ ...pool.stats(), busy: 0 }, { workers: 1, busy: 0, submitted: 2, completed: 2, failed: 0, dropped: 1, restarts: 0 });
+  });
+
+  it('makes still images wait for a worker, within a bounded line', async () => {
+    pool = await RecognizerPool.start({ workers: 1, maxWaiting: 2 });
+    const results = await Promise.allSettled([0, 1, 2, 3].map((i) => pool!.recognize(copyImage(frames[i]))));
+    const refused = results.filter((r) => r.status === 'rejected');
+    assert.equal(refused.length, 1, 'one in flight and two waiting; the fourth is refused');
+    assert.equal(((refused[0] as PromiseRejectedResult).reason as RecognizerError).code, 'POOL_BUSY');
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 3);
+  });
+
+  it('runs OpenCV in several workers and the main thread at once', async () => {
+    pool = await RecognizerPool.start({ workers: 2 });
+    // The main thread keeps using OpenCV (as the synthetic camera does) while both workers read.
+    const busyMain = (async () => {
+      let sum = 0;
+      for (let i = 0; i < 20; i++) {
+        const mat = new cv.Mat(200, 300, cv.CV_8UC3, [i, 2 * i, 3 * i]);
+        sum += (await mat.resizeAsync(100, 150)).cols + mat.gaussianBlur(new cv.Size(5, 5), 1).rows;
+      }
+      return sum;
+    })();
+    const results = await Promise.all(frames.map((f) => pool!.recognize(copyImage(f))));
+    assert.equal(await busyMain, 20 * (150 + 200));
+    assert.ok(results.every((r) => r.width === 1280 && r.candidates.length > 0));
+  });
+
+  it('answers a corrupt image with an error naming it and goes on', async () => {
+    pool = await RecognizerPool.start({ workers: 1 });
+    const jpeg = cv.imencode('.jpg', new cv.Mat(50, 50, cv.CV_8UC3, [1, 2, 3]));
+    await assert.rejects(pool.recognize({ kind: 'encoded', name: 'bad.jpg', bytes: jpeg.subarray(0, 30) }), (e: RecognizerError) => e.code === 'IMAGE_CORRUPT' && e.message.includes('bad.jpg'));
+    assert.ok((await pool.recognize(copyImage(frames[0]))).candidates.length > 0);
+    assert.equal(pool.stats().failed, 1);
+  });
+
+  it('replaces a worker that dies, failing only the frame it held', async () => {
+    pool = await RecognizerPool.start({ workers: 1 });
+    const job = pool.recognize(copyImage(frames[0]));
+    // Reaching into the pool is the only way to kill a worker from outside, as a native crash would.
+    const slots = (pool as unknown as { slots: { worker: Worker }[] }).slots;
+    await slots[0].worker.terminate();
+    await assert.rejects(job, (e: RecognizerError) => e.code === 'WORKER_FAILED');
+    for (let i = 0; i < 100 && pool.size === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(pool.size, 1);
+    assert.equal(pool.stats().restarts, 1);
+    assert.ok((await pool.recognize(copyImage(frames[1]))).candidates.length > 0);
+  });
+
+  it('refuses to start when a model file is altered', async () => {
+    const manifest = readManifest();
+    const dir = tmp();
+    const models: Record<string, unknown> = {};
+    for (const name of ['detector', 'recognizer'] as const) {
+      const entry = manifest.models[name];
+      const base = path.dirname(DEFAULT_MANIFEST_PATH);
+      copyFileSync(resolveModelFile(entry, base, name), path.join(dir, `${name}.onnx`));
+      const charset = entry.charset ? { ...entry.charset, package: undefined, file: 'charset.txt' } : undefined;
+      if (entry.charset) copyFileSync(resolveModelFile(entry.charset, base, 'charset'), path.join(dir, 'charset.txt'));
+      models[name] = { ...entry, package: undefined, file: `${name}.onnx`, charset };
+    }
+    writeFileSync(path.join(dir, 'recognizer.onnx'), Buffer.from('not the model'));
+    const manifestPath = path.join(dir, 'manifest.json');
+    writeFileSync(manifestPath, JSON.stringify({ models }));
+    await assert.rejects(RecognizerPool.start({ workers: 1, reader: { manifestPath } }), (e: RecognizerError) => e.code === 'MODEL_ALTERED' && e.message.includes('recognizer.onnx'));
+  });
+});
