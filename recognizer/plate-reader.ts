@@ -8,8 +8,10 @@ import { decodeFrameImage } from './image-decode';
 import { loadModel } from './onnx-session';
 import { DEFAULT_DETECTOR_OPTIONS, TextDetector, type TextBox } from './localize/text-detector';
 import { clampQuad, expandQuad, quadSize } from './localize/quad-math';
+import type { LineReader } from './ocr/line-reader';
+import { PlateOcr } from './ocr/plate-ocr';
 import { TextRecognizer } from './ocr/text-recognizer';
-import { toPlateReading } from './ocr/plate-reading';
+import { toPlateReading, type PlateReading } from './ocr/plate-reading';
 
 export interface PlateReaderOptions {
   /** onnxruntime intra-op threads for this reader. */
@@ -20,6 +22,11 @@ export interface PlateReaderOptions {
   minConfidence: number;
   /** At most this many text lines are read per frame, the most plate-like first. */
   maxLines: number;
+  /**
+   * plate: the plate OCR model trained for this project; general: PP-OCR's text recognizer;
+   * both: every line read by each, the two readings kept as candidates (merged when they agree).
+   */
+  ocr: OcrChoice;
   manifestPath?: string;
 }
 
@@ -28,7 +35,12 @@ export const DEFAULT_PLATE_READER_OPTIONS: PlateReaderOptions = {
   detectLongSide: 960,
   minConfidence: 0.5,
   maxLines: 8,
+  ocr: 'both',
 };
+
+export type OcrChoice = 'plate' | 'general' | 'both';
+
+const OCR_MODELS: Record<OcrChoice, string[]> = { plate: ['plateOcr'], general: ['recognizer'], both: ['plateOcr', 'recognizer'] };
 
 // A plate's character line is wider than tall; tall boxes are vertical text or clutter.
 const MIN_LINE_ASPECT = 1.2;
@@ -66,6 +78,31 @@ export function dropSecondaryLines(lines: TextBox[]): TextBox[] {
   });
 }
 
+/**
+ * Readings of one line by several readers: identical texts become one reading whose confidence
+ * is that of either being right (two independent readers agreeing is strong evidence); different
+ * texts stay separate candidates of the same place.
+ */
+export function mergeAgreeing(readings: PlateReading[]): PlateReading[] {
+  const merged: PlateReading[] = [];
+  for (const r of readings) {
+    const same = merged.findIndex((m) => m.text === r.text);
+    if (same < 0) {
+      merged.push(r);
+      continue;
+    }
+    const m = merged[same];
+    const alternatives = [...m.alternatives, ...r.alternatives].filter((a, i, all) => a.text !== m.text && all.findIndex((b) => b.text === a.text) === i);
+    merged[same] = {
+      ...m,
+      confidence: 1 - (1 - m.confidence) * (1 - r.confidence),
+      charConfidences: m.charConfidences.map((p, k) => Math.max(p, r.charConfidences[k] ?? 0)),
+      alternatives: alternatives.sort((a, b) => b.confidence - a.confidence).slice(0, 5),
+    };
+  }
+  return merged;
+}
+
 function cropEvidence(image: Mat, quad: Quad): Buffer {
   const grown = clampQuad(expandQuad(quad, CROP_GROW_X, CROP_GROW_Y), image.cols, image.rows);
   const { width, height } = quadSize(grown);
@@ -84,16 +121,17 @@ function cropEvidence(image: Mat, quad: Quad): Buffer {
 export class PlateReader {
   private constructor(
     private readonly detector: TextDetector,
-    private readonly recognizer: TextRecognizer,
+    private readonly lineReaders: LineReader[],
     private readonly options: PlateReaderOptions,
   ) {}
 
   static async load(options: Partial<PlateReaderOptions> = {}): Promise<PlateReader> {
     const opts = { ...DEFAULT_PLATE_READER_OPTIONS, ...options };
     const sessionOptions = { threads: opts.threads, manifestPath: opts.manifestPath };
-    const [det, rec] = await Promise.all([loadModel('detector', sessionOptions), loadModel('recognizer', sessionOptions)]);
+    const [det, ...readers] = await Promise.all(['detector', ...OCR_MODELS[opts.ocr]].map((name) => loadModel(name, sessionOptions)));
     const detector = new TextDetector(det, { ...DEFAULT_DETECTOR_OPTIONS, longSide: opts.detectLongSide });
-    return new PlateReader(detector, new TextRecognizer(rec), opts);
+    const lineReaders = readers.map((loaded) => (loaded.model.entry.kind === 'plate-ctc' ? new PlateOcr(loaded) : new TextRecognizer(loaded)));
+    return new PlateReader(detector, lineReaders, opts);
   }
 
   /** Runs the models once so the first real frame does not pay for lazy initialization. */
@@ -116,13 +154,16 @@ export class PlateReader {
       .sort((a, b) => b.score * b.height - a.score * a.height)
       .slice(0, this.options.maxLines);
     const t2 = performance.now();
-    const decoded = await this.recognizer.read(this.recognizer.cropLines(mat, lines.map((l) => l.quad)));
+    const quads = lines.map((l) => l.quad);
+    const perReader = await Promise.all(this.lineReaders.map((reader) => reader.readLines(mat, quads)));
     const candidates: PlateCandidate[] = [];
-    decoded.forEach((chars, i) => {
-      const reading = toPlateReading(chars);
-      if (reading.text.length < MIN_PLATE_CHARS || reading.text.length > MAX_PLATE_CHARS) return;
-      if (reading.confidence < this.options.minConfidence) return;
-      candidates.push({ ...reading, quad: lines[i].quad, crop: cropEvidence(mat, lines[i].quad) });
+    lines.forEach((line, i) => {
+      const readings = mergeAgreeing(perReader.map((decoded) => toPlateReading(decoded[i]))).filter(
+        (r) => r.text.length >= MIN_PLATE_CHARS && r.text.length <= MAX_PLATE_CHARS && r.confidence >= this.options.minConfidence,
+      );
+      if (readings.length === 0) return;
+      const crop = cropEvidence(mat, line.quad);
+      for (const reading of readings) candidates.push({ ...reading, quad: line.quad, crop });
     });
     candidates.sort((a, b) => b.confidence - a.confidence);
     const t3 = performance.now();

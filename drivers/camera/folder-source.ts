@@ -5,6 +5,7 @@ import { silentLogger } from '../log';
 import { CameraError } from './camera-error';
 import type { Frame, FrameSource } from './frame';
 import { FramePacer } from './frame-pacer';
+import { SerialReads } from './serial-reads';
 
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff']);
 
@@ -45,7 +46,7 @@ export class FolderSource implements FrameSource {
   private skippedCount = 0;
   private opened = false;
   private closed = false;
-  private readChain: Promise<unknown> = Promise.resolve();
+  private readonly reads = new SerialReads();
 
   constructor(
     options: FolderSourceOptions,
@@ -74,9 +75,7 @@ export class FolderSource implements FrameSource {
   }
 
   read(): Promise<Frame | null> {
-    const next = this.readChain.then(() => this.readOne());
-    this.readChain = next.catch(() => undefined);
-    return next;
+    return this.reads.run(() => this.readOne());
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { checkPipeline, type PipelineCheckOptions } from './gstreamer-check';
 import { parsePipeline, pipelineIsFinite } from './gstreamer-parse';
 import { redactCredentials } from './gstreamer-pipelines';
 import { matToBgrImage } from './mat-to-bgr';
+import { SerialReads } from './serial-reads';
 
 export interface GStreamerSourceOptions {
   id: string;
@@ -45,7 +46,7 @@ export class GStreamerSource implements FrameSource {
   private ended = false;
   private seq = 0;
   // VideoCapture must not be read from two pool threads at once, so reads run one after another.
-  private readChain: Promise<unknown> = Promise.resolve();
+  private readonly reads = new SerialReads();
 
   constructor(
     options: GStreamerSourceOptions,
@@ -77,9 +78,7 @@ export class GStreamerSource implements FrameSource {
   }
 
   read(): Promise<Frame | null> {
-    const next = this.readChain.then(() => this.readOne());
-    this.readChain = next.catch(() => undefined);
-    return next;
+    return this.reads.run(() => this.readOne());
   }
 
   private async readOne(): Promise<Frame | null> {

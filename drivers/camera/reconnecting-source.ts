@@ -4,6 +4,7 @@ import { abortableDelay } from './abortable-delay';
 import { fullJitterBackoff } from './backoff';
 import { CameraError } from './camera-error';
 import type { Frame, FrameSource } from './frame';
+import { SerialReads } from './serial-reads';
 
 export interface ReconnectingSourceOptions {
   id: string;
@@ -72,7 +73,7 @@ export class ReconnectingSource implements FrameSource {
     lastError: null,
     since: Date.now(),
   };
-  private readChain: Promise<unknown> = Promise.resolve();
+  private readonly reads = new SerialReads();
 
   constructor(
     private readonly factory: () => FrameSource,
@@ -114,9 +115,7 @@ export class ReconnectingSource implements FrameSource {
   }
 
   read(): Promise<Frame | null> {
-    const next = this.readChain.then(() => this.readOne());
-    this.readChain = next.catch(() => undefined);
-    return next;
+    return this.reads.run(() => this.readOne());
   }
 
   async close(): Promise<void> {

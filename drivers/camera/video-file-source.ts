@@ -7,6 +7,7 @@ import { CameraError } from './camera-error';
 import type { Frame, FrameSource } from './frame';
 import { FramePacer } from './frame-pacer';
 import { matToBgrImage } from './mat-to-bgr';
+import { SerialReads } from './serial-reads';
 
 export interface VideoFileSourceOptions {
   id?: string;
@@ -37,7 +38,7 @@ export class VideoFileSource implements FrameSource {
   private closed = false;
   private seq = 0;
   private framesThisPass = 0;
-  private readChain: Promise<unknown> = Promise.resolve();
+  private readonly reads = new SerialReads();
 
   constructor(
     options: VideoFileSourceOptions,
@@ -67,9 +68,7 @@ export class VideoFileSource implements FrameSource {
   }
 
   read(): Promise<Frame | null> {
-    const next = this.readChain.then(() => this.readOne());
-    this.readChain = next.catch(() => undefined);
-    return next;
+    return this.reads.run(() => this.readOne());
   }
 
   async close(): Promise<void> {

@@ -242,6 +242,11 @@ const recognizer = section({
     .default(960)
     .describe('Long side of the plate detector\'s input, pixels; larger finds smaller plates, slower.'),
   minConfidence: numberIn(0, 1).default(0.5).describe('Plate candidates below this confidence are dropped.'),
+  ocr: oneOf(['both', 'plate', 'general'])
+    .default('both')
+    .describe(
+      'Character reader: plate = the plate OCR model trained for Sightline; general = PP-OCR\'s general text recognizer; both = each line read by both, agreeing readings merged.',
+    ),
 });
 
 const tracker = section({

@@ -10,6 +10,7 @@ import { PlateTracker } from '../pipeline/tracker';
 import type { ReadStore } from '../store/read-store';
 import { SqliteReadStore } from '../store/sqlite-read-store';
 import { busyPolicy, sourceSpecFromConfig } from './source-spec';
+import { readerOptions } from './reader-options';
 
 export interface ApplianceOverrides {
   /** Use this source instead of the configured one (benchmarks, tests). */
@@ -37,11 +38,7 @@ export class Appliance {
       const workers = config.recognizer.workers === 'auto' ? defaultWorkerCount() : config.recognizer.workers;
       pool = await RecognizerPool.start({
         workers,
-        reader: {
-          threads: config.recognizer.threadsPerWorker,
-          detectLongSide: config.recognizer.detectLongSide,
-          minConfidence: config.recognizer.minConfidence,
-        },
+        reader: readerOptions(config.recognizer),
         log: log.child({ part: 'recognizer' }),
       });
       const source = overrides.source ?? createSource(sourceSpecFromConfig(config.camera), log.child({ part: 'camera' }));

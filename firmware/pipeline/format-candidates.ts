@@ -1,6 +1,6 @@
 import type { Quad } from '../../drivers/camera/geometry';
 import type { PlateCandidate } from '../../recognizer/candidate';
-import type { PlateFormatRules } from './plate-format';
+import type { FormattedReading, PlateFormatRules } from './plate-format';
 
 /** A recognizer candidate after the plate-format rules: what the tracker votes and `read` prints. */
 export interface FormattedCandidate {
@@ -9,24 +9,35 @@ export interface FormattedCandidate {
   /** Confidence times how plate-like the text is. */
   rank: number;
   format: string | null;
-  /** Other readings: the recognizer's raw text when the rules corrected it, then its alternatives. */
+  /** The other readings of the same plate: the recognizer's text when an alternative won, and the rest. */
   alternatives: { text: string; confidence: number }[];
   charConfidences: number[];
   quad: Quad;
   crop: Buffer;
 }
 
+/**
+ * Picks, among a candidate's reading and the recognizer's alternatives for it, the one that ranks
+ * best under the format rules. An alternative's confidence already carries the recognizer's own
+ * doubt about the characters it changes, so a format only wins over a sure reading when the
+ * recognizer found the other character nearly as likely (an O or a 0 on a plate font).
+ */
 export function formatCandidate(c: PlateCandidate, rules: PlateFormatRules): FormattedCandidate | null {
-  const formatted = rules.apply(c.text, c.confidence, c.charConfidences);
-  if (!formatted) return null;
-  const raw = formatted.text !== c.text ? [{ text: c.text, confidence: c.confidence }] : [];
+  const readings = [{ text: c.text, confidence: c.confidence }, ...c.alternatives];
+  let best: FormattedReading | null = null;
+  for (const r of readings) {
+    const formatted = rules.apply(r.text, r.confidence);
+    if (formatted && (!best || formatted.rank > best.rank)) best = formatted;
+  }
+  if (!best) return null;
+  const chosen = best;
   return {
-    text: formatted.text,
-    confidence: formatted.confidence,
-    rank: formatted.rank,
-    format: formatted.format,
-    alternatives: [...raw, ...c.alternatives.filter((a) => a.text !== formatted.text)],
-    charConfidences: c.charConfidences,
+    text: chosen.text,
+    confidence: chosen.confidence,
+    rank: chosen.rank,
+    format: chosen.format,
+    alternatives: readings.filter((r) => r.text !== chosen.text),
+    charConfidences: chosen.text === c.text ? c.charConfidences : [],
     quad: c.quad,
     crop: c.crop,
   };

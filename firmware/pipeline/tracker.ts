@@ -59,6 +59,8 @@ interface Track {
 // or their centres are within this many plate widths of each other.
 const MIN_IOU = 0.05;
 const MAX_CENTRE_DISTANCE_WIDTHS = 1.5;
+/** A sighting with (nearly) the track's text may be this many plate widths away. */
+const MAX_SAME_TEXT_DISTANCE_WIDTHS = 6;
 /** Alternatives suggested by the recognizer count for this fraction of a direct reading. */
 const ALTERNATIVE_WEIGHT = 0.3;
 /** A confirmed text must also hold this share of the track's votes. */
@@ -130,21 +132,33 @@ export class PlateTracker {
     let bestScore = 0;
     for (const track of this.tracks) {
       if (track.sourceId !== s.frame.sourceId || track.frames.has(s.frame.seq)) continue;
-      const last = track.sightings[track.sightings.length - 1];
-      const dt = s.frame.capturedAt - last.frame.capturedAt;
-      const predicted = { ...track.lastBox, x: track.lastBox.x + track.velocity.x * dt, y: track.lastBox.y + track.velocity.y * dt };
-      const iou = Math.max(boxIoU(predicted, s.box), boxIoU(track.lastBox, s.box));
-      const near = centreDistance(predicted, s.box) <= MAX_CENTRE_DISTANCE_WIDTHS * Math.max(s.box.width, track.lastBox.width);
-      if (iou < MIN_IOU && !near) continue;
-      const similarText = track.sightings.some((t) => editDistance(t.text, s.text, 2) <= 2);
-      if (!similarText && iou < 0.3) continue;
-      const score = iou + (similarText ? 1 : 0);
+      const score = this.matchScore(track, s);
       if (score > bestScore) {
         best = track;
         bestScore = score;
       }
     }
     return best;
+  }
+
+  /**
+   * How well a sighting continues a track, 0 for not at all. Position (after the track's motion)
+   * decides when the plate moved little since its last sighting; a plate read with (nearly) the
+   * same text may have moved much further, as it does between frames a busy recognizer took
+   * apart, so the same text is accepted over a longer distance.
+   */
+  private matchScore(track: Track, s: Sighting): number {
+    const last = track.sightings[track.sightings.length - 1];
+    const dt = s.frame.capturedAt - last.frame.capturedAt;
+    const predicted = { ...track.lastBox, x: track.lastBox.x + track.velocity.x * dt, y: track.lastBox.y + track.velocity.y * dt };
+    const iou = Math.max(boxIoU(predicted, s.box), boxIoU(track.lastBox, s.box));
+    const width = Math.max(s.box.width, track.lastBox.width);
+    const distance = Math.min(centreDistance(predicted, s.box), centreDistance(track.lastBox, s.box));
+    const textDistance = Math.min(...track.sightings.map((t) => editDistance(t.text, s.text, 2)));
+    const near = iou >= MIN_IOU || distance <= MAX_CENTRE_DISTANCE_WIDTHS * width;
+    if (near && (textDistance <= 2 || iou >= 0.3)) return iou + (textDistance <= 2 ? 1 : 0) + 1;
+    if (textDistance <= 1 && distance <= MAX_SAME_TEXT_DISTANCE_WIDTHS * width) return 1 - distance / (MAX_SAME_TEXT_DISTANCE_WIDTHS * width);
+    return 0;
   }
 
   private newTrack(s: Sighting): Track {

@@ -29,6 +29,8 @@ export interface PipelineBenchResult {
   rss_mb: number;
   /** Reads whose plate matched no vehicle of the scene. */
   wrong: number;
+  /** Reads of a vehicle that had been read already (one vehicle, two reads). */
+  duplicates: number;
   /** Vehicles that crossed and were never read correctly. */
   missed: { plate: string; readAs: string[] }[];
 }
@@ -91,6 +93,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       latency_ms: { p50: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)) },
       rss_mb: round(peakRss / (1024 * 1024)),
       wrong: reads.filter((r) => !allTexts.has(r)).length,
+      duplicates: reads.length - new Set(reads).size,
       missed,
     };
   } finally {

@@ -7,6 +7,7 @@ import { runPipelineBench } from '../bench/pipeline-bench';
 import { CliError } from './cli-error';
 import { loadContext, out } from './cli-context';
 import { progressBar, type Progress } from './progress';
+import { readerOptions } from '../../firmware/main/reader-options';
 
 export interface AccuracyBenchOptions {
   config?: string;
@@ -20,7 +21,7 @@ export async function benchAccuracyCommand(dir: string, options: AccuracyBenchOp
   const { config, log } = loadContext(options.config, 'warn');
   const pool = await RecognizerPool.start({
     workers: options.workers ?? 1,
-    reader: { threads: config.recognizer.threadsPerWorker, detectLongSide: config.recognizer.detectLongSide, minConfidence: config.recognizer.minConfidence },
+    reader: readerOptions(config.recognizer),
     log,
   });
   const progress: { bar: Progress | null } = { bar: null };
@@ -70,11 +71,11 @@ export async function benchPipelineCommand(options: PipelineBenchOptions): Promi
     });
     bar.stop();
     for (const m of result.missed) out(`missed ${m.plate}${m.readAs.length ? ` (read as ${m.readAs.join(', ')})` : ''}`);
-    const { missed: _missed, wrong, ...summary } = result;
+    const { missed: _missed, wrong, duplicates, ...summary } = result;
     out(
       options.json
-        ? JSON.stringify({ ...summary, wrong })
-        : `${summary.vehicles} vehicles, ${summary.correct} read correctly, ${wrong} wrong reads; ${summary.fps} fps, ` +
+        ? JSON.stringify({ ...summary, wrong, duplicates })
+        : `${summary.vehicles} vehicles, ${summary.correct} read correctly, ${wrong} wrong reads, ${duplicates} duplicates; ${summary.fps} fps, ` +
             `${summary.frames} frames, ${summary.dropped} dropped; latency p50 ${summary.latency_ms.p50} ms, p99 ${summary.latency_ms.p99} ms; peak RSS ${summary.rss_mb} MB`,
     );
   } finally {

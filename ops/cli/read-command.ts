@@ -4,6 +4,7 @@ import { PlateFormatRules } from '../../firmware/pipeline/plate-format';
 import { rankCandidates } from '../../firmware/pipeline/format-candidates';
 import { RecognizerPool } from '../../recognizer/recognizer-pool';
 import { loadContext, out } from './cli-context';
+import { readerOptions } from '../../firmware/main/reader-options';
 
 export interface ReadOptions {
   config?: string;
@@ -25,7 +26,7 @@ export async function readCommand(images: string[], options: ReadOptions): Promi
   const rules = new PlateFormatRules(config.pipeline.plateFormat);
   const pool = await RecognizerPool.start({
     workers: Math.max(1, Math.min(options.workers ?? 1, images.length)),
-    reader: { threads: config.recognizer.threadsPerWorker, detectLongSide: config.recognizer.detectLongSide, minConfidence: config.recognizer.minConfidence },
+    reader: readerOptions(config.recognizer),
     log,
   });
   if (options.crops) await fs.mkdir(options.crops, { recursive: true });

@@ -6,13 +6,14 @@ import { ort } from '../onnx-session';
 import { RecognizerError } from '../recognizer-error';
 import { quadSize } from '../localize/quad-math';
 import { ctcGreedyDecode, type DecodedChar } from './ctc-decode';
+import type { LineReader } from './line-reader';
 
 export const REC_HEIGHT = 48;
 /** PP-OCR's recognizer was trained on lines padded to 320 px; padding to it reads better. */
 export const REC_WIDTH = 320;
 
-/** PP-OCR CTC text-line recognizer over crops cut from a frame. */
-export class TextRecognizer {
+/** PP-OCR's general CTC text-line recognizer over crops cut from a frame. */
+export class TextRecognizer implements LineReader {
   private readonly labels: string[];
 
   constructor(private readonly loaded: LoadedModel) {
@@ -67,5 +68,9 @@ export class TextRecognizer {
     const [, steps, classes] = output.dims;
     const probs = output.data as Float32Array;
     return lines.map((_, n) => ctcGreedyDecode(probs, n * steps * classes, steps, classes, this.labels));
+  }
+
+  async readLines(image: Mat, quads: Quad[]): Promise<DecodedChar[][]> {
+    return this.read(this.cropLines(image, quads));
   }
 }

@@ -97,12 +97,12 @@ describe('RecognizerPool (real worker threads)', function () {
     const manifest = readManifest();
     const dir = tmp();
     const models: Record<string, unknown> = {};
-    for (const name of ['detector', 'recognizer'] as const) {
+    for (const name of Object.keys(manifest.models)) {
       const entry = manifest.models[name];
       const base = path.dirname(DEFAULT_MANIFEST_PATH);
       copyFileSync(resolveModelFile(entry, base, name), path.join(dir, `${name}.onnx`));
-      const charset = entry.charset ? { ...entry.charset, package: undefined, file: 'charset.txt' } : undefined;
-      if (entry.charset) copyFileSync(resolveModelFile(entry.charset, base, 'charset'), path.join(dir, 'charset.txt'));
+      const charset = entry.charset ? { ...entry.charset, package: undefined, file: `${name}.charset.txt` } : undefined;
+      if (entry.charset) copyFileSync(resolveModelFile(entry.charset, base, 'charset'), path.join(dir, `${name}.charset.txt`));
       models[name] = { ...entry, package: undefined, file: `${name}.onnx`, charset };
     }
     writeFileSync(path.join(dir, 'recognizer.onnx'), Buffer.from('not the model'));

@@ -13,6 +13,14 @@ import { PLATE_ASPECT, type Lighting } from './traffic-scene';
 /** Blue, green, red, the order OpenCV keeps channels in. */
 export type Bgr = readonly [number, number, number];
 
+/** Colour helpers, shared with the traffic renderer. */
+export const rgb = (r: number, g: number, b: number): Bgr => [b, g, r];
+export const level = (v: number): number => Math.round(Math.max(0, Math.min(255, v)));
+export const grey = (v: number): Bgr => [level(v), level(v), level(v)];
+export const shade = (c: Bgr, f: number): Bgr => [level(c[0] * f), level(c[1] * f), level(c[2] * f)];
+export const luma = (c: Bgr): number => 0.114 * c[0] + 0.587 * c[1] + 0.299 * c[2];
+export const vec = (c: Bgr): cv.Vec3 => new cv.Vec3(c[0], c[1], c[2]);
+
 export interface PlateTextLine {
   text: string;
   color: Bgr;
@@ -33,7 +41,6 @@ export interface PlateDesign {
   sticker: Bgr | null;
 }
 
-const rgb = (r: number, g: number, b: number): Bgr => [b, g, r];
 
 const BACKGROUNDS: readonly Bgr[] = [
   rgb(246, 246, 242),
@@ -84,9 +91,6 @@ export function randomPlateDesign(rng: Random, plate: PlateText): PlateDesign {
   };
 }
 
-const level = (v: number): number => Math.round(Math.max(0, Math.min(255, v)));
-const luma = (c: Bgr): number => 0.114 * c[0] + 0.587 * c[1] + 0.299 * c[2];
-const grey = (v: number): Bgr => [level(v), level(v), level(v)];
 
 /** The design as an IR camera sees it under its own illuminator. */
 function infraredDesign(d: PlateDesign): PlateDesign {
@@ -105,7 +109,6 @@ function infraredDesign(d: PlateDesign): PlateDesign {
   };
 }
 
-const vec = (c: Bgr): cv.Vec3 => new cv.Vec3(c[0], c[1], c[2]);
 
 /**
  * A Mat of one colour. The binding's fill-value constructor sets pixels one by one through V8
@@ -115,7 +118,6 @@ export function solidMat(rows: number, cols: number, type: number, value: number
   const mat = new cv.Mat(rows, cols, type);
   return mat.setTo(typeof value === 'number' ? value : vec(value));
 }
-const shade = (c: Bgr, f: number): Bgr => [level(c[0] * f), level(c[1] * f), level(c[2] * f)];
 
 /** Bounds of the non-zero pixels of a one-channel mask. */
 function inkBounds(mask: cv.Mat): cv.Rect {

@@ -77,7 +77,8 @@ export function randomPlateText(rng: Random, formats: readonly PlateFormat[] = P
   const format = rng.weighted(formats, (f) => f.weight);
   let text = '';
   for (const symbol of format.pattern) {
-    const alphabet = symbol === 'L' ? PLATE_LETTERS : PLATE_DIGITS;
+    // Serials that start with a digit never start with 0 (California's 1ABC234 runs from 1).
+    const alphabet = symbol === 'L' ? PLATE_LETTERS : text === '' ? PLATE_DIGITS.slice(1) : PLATE_DIGITS;
     text += alphabet[rng.int(0, alphabet.length - 1)];
   }
   const separator = rng.pick(format.separators);

@@ -12,6 +12,7 @@ import {
   type SceneVehicle,
   type TravelDirection,
 } from './traffic-scene';
+import { SerialReads } from '../serial-reads';
 
 export interface SyntheticTrafficOptions {
   /** Frame size in pixels. */
@@ -127,7 +128,7 @@ export class SyntheticTrafficSource implements FrameSource {
   /** Scene time of the last frame delivered; -1 before the first. */
   private lastTime = -1;
   private readonly plateFrames = new Map<number, number>();
-  private readChain: Promise<unknown> = Promise.resolve();
+  private readonly reads = new SerialReads();
 
   constructor(options: Partial<SyntheticTrafficOptions> = {}, log: Logger = silentLogger) {
     this.options = resolveSyntheticOptions(options);
@@ -148,17 +149,18 @@ export class SyntheticTrafficSource implements FrameSource {
   }
 
   read(): Promise<Frame | null> {
-    const next = this.readChain.then(() => this.readOne());
-    this.readChain = next.catch(() => undefined);
-    return next;
+    return this.reads.run(() => this.readOne());
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.closing.abort(this.closedError());
-    this.renderer?.dispose();
+    const renderer = this.renderer;
     this.renderer = null;
+    // A read may be mid-render with the renderer's Mats: free them once it has finished.
+    await this.reads.idle();
+    renderer?.dispose();
     this.log.info({ source: this.id, frames: this.seq }, 'synthetic source closed');
   }
 
@@ -178,9 +180,21 @@ export class SyntheticTrafficSource implements FrameSource {
     return this.scene.vehiclesEnteredBy(this.lastTime).map((v) => this.truthOf(v));
   }
 
-  /** Vehicles that have wholly left the frame by the last frame delivered: those a run should have read. */
+  /**
+   * Vehicles that have wholly left the frame by the last frame delivered: those a run should have
+   * read. The list keeps the newest SCENE_HISTORY_LIMIT vehicles; completedCount counts them all.
+   */
   vehiclesCompleted(): VehicleTruth[] {
     return this.vehicles().filter((v) => v.exitTime <= this.lastTime);
+  }
+
+  /** How many vehicles have wholly crossed the frame so far, forgotten ones included. */
+  get completedCount(): number {
+    if (!this.scene || this.lastTime < 0) return 0;
+    const kept = this.scene.vehiclesEnteredBy(this.lastTime);
+    // Ids run from 1 in entry order and the oldest are forgotten first, long after they left.
+    const forgotten = kept.length > 0 ? (kept[0] as SceneVehicle).id - 1 : 0;
+    return forgotten + kept.filter((v) => v.exitTime <= this.lastTime).length;
   }
 
   private async prepare(): Promise<void> {

@@ -1,5 +1,16 @@
 import cv = require('../../opencv');
-import { randomPlateDesign, renderPlate, solidMat, type Bgr } from './plate-render';
+import {
+  grey,
+  level,
+  luma,
+  randomPlateDesign,
+  renderPlate,
+  rgb,
+  shade,
+  solidMat,
+  vec,
+  type Bgr,
+} from './plate-render';
 import { Random } from './random';
 import {
   VEHICLE_LAYOUT,
@@ -48,12 +59,6 @@ interface RoadPalette {
   grain: number;
 }
 
-const rgb = (r: number, g: number, b: number): Bgr => [b, g, r];
-const grey = (v: number): Bgr => [v, v, v];
-const level = (v: number): number => Math.round(Math.max(0, Math.min(255, v)));
-const shade = (c: Bgr, f: number): Bgr => [level(c[0] * f), level(c[1] * f), level(c[2] * f)];
-const luma = (c: Bgr): number => 0.114 * c[0] + 0.587 * c[1] + 0.299 * c[2];
-const vec = (c: Bgr): cv.Vec3 => new cv.Vec3(c[0], c[1], c[2]);
 
 const DAY_ROAD: RoadPalette = {
   grass: rgb(84, 108, 62),
@@ -452,31 +457,35 @@ export class TrafficRenderer {
     free(transform, warped, moved, patch, visible, into);
   }
 
-  /** Random but fixed road wear: patches and cracks, as offsets from the road centre. */
+  /** Random but fixed road wear on the asphalt: patches and cracks, in frame pixels. */
   private roadFeatures(rng: Random): { patches: [number, number][][]; cracks: [number, number][][] } {
-    const { width: W, height: H } = this;
+    const { height: H } = this;
+    const { vanishing: vp, halfWidth: hw } = this.road;
+    // A point `offset` from the road centre (in bottom-row px) at row y, and the perspective there.
+    const at = (offset: number, y: number): [number, number] => [vp.x + (offset * (y - vp.y)) / (H - vp.y), y];
+    const depth = (y: number): number => (y - vp.y) / (H - vp.y);
     const patches: [number, number][][] = [];
     for (let i = 0; i < 3; i += 1) {
-      const cx = rng.range(0.15, 0.85) * W;
-      const cy = rng.range(0.1, 0.9) * H;
-      const w = rng.range(0.04, 0.12) * W;
-      const h = rng.range(0.03, 0.08) * H;
+      const offset = rng.range(-0.75, 0.75) * hw;
+      const y = rng.range(0.1, 0.9) * H;
+      const w = rng.range(0.08, 0.22) * hw;
+      const h = rng.range(0.05, 0.12) * hw * depth(y);
       patches.push([
-        [cx - w / 2, cy - h / 2],
-        [cx + w / 2, cy - h / 2 + rng.range(-0.2, 0.2) * h],
-        [cx + w / 2, cy + h / 2],
-        [cx - w / 2, cy + h / 2 + rng.range(-0.2, 0.2) * h],
+        at(offset - w / 2, y - h / 2),
+        at(offset + w / 2, y - h / 2 + rng.range(-0.2, 0.2) * h),
+        at(offset + w / 2, y + h / 2),
+        at(offset - w / 2, y + h / 2 + rng.range(-0.2, 0.2) * h),
       ]);
     }
     const cracks: [number, number][][] = [];
     for (let i = 0; i < 6; i += 1) {
-      let x = rng.range(0.2, 0.8) * W;
-      let y = rng.range(0, 1) * H;
-      const line: [number, number][] = [[x, y]];
+      let offset = rng.range(-0.8, 0.8) * hw;
+      let y = rng.range(0, 0.9) * H;
+      const line: [number, number][] = [at(offset, y)];
       for (let j = 0; j < 6; j += 1) {
-        x += rng.range(-0.03, 0.03) * W;
+        offset = Math.max(-0.9 * hw, Math.min(0.9 * hw, offset + rng.range(-0.05, 0.05) * hw));
         y += rng.range(0.01, 0.04) * H;
-        line.push([x, y]);
+        line.push(at(offset, y));
       }
       cracks.push(line);
     }
@@ -548,11 +557,12 @@ export class TrafficRenderer {
     }
     const coarse = new cv.Mat(gains, cv.CV_32FC1);
     const gain = await coarse.resizeAsync(H, W, 0, 0, cv.INTER_CUBIC);
-    const gain3 = new cv.Mat([gain, gain, gain]);
-    const linear = await road.convertToAsync(cv.CV_32FC3);
-    const lit = linear.hMul(gain3);
-    const out = await lit.convertToAsync(cv.CV_8UC3);
-    free(coarse, gain, gain3, linear, lit);
+    // The night road is grey: light one channel (the only synchronous step, a few ms) and copy it to three.
+    const mono = await road.cvtColorAsync(cv.COLOR_BGR2GRAY);
+    const linear = await mono.convertToAsync(cv.CV_32FC1);
+    const lit = linear.hMul(gain);
+    const out = await grey3(await lit.convertToAsync(cv.CV_8UC1));
+    free(coarse, gain, mono, linear, lit);
     return out;
   }
 }

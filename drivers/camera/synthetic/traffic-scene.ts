@@ -178,7 +178,8 @@ export class TrafficScene {
     this.rng = Random.stream(options.seed, 'traffic-scene');
     this.lastLighting = this.rng.chance(options.nightFraction) ? 'night' : 'day';
     this.lastNoiseSigma = this.noiseFor(this.lastLighting);
-    this.nextArrival = this.interArrival() * this.rng.float();
+    // The first arrival falls anywhere within one mean gap, so a scene does not open on a vehicle.
+    this.nextArrival = options.vehiclesPerMinute > 0 ? this.interArrival() * this.rng.float() : Infinity;
   }
 
   roadLayout(): RoadLayout {

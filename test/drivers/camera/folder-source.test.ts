@@ -4,20 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import cv = require('../../../drivers/opencv');
 import * as sinon from 'sinon';
-import { CameraError, type CameraErrorCode } from '../../../drivers/camera/camera-error';
 import { FolderSource } from '../../../drivers/camera/folder-source';
 import type { EncodedImage, Frame } from '../../../drivers/camera/frame';
 import { untilReal } from './real-wait';
 import { recordingLogger } from './recording-logger';
-
-function isCode(code: CameraErrorCode, pattern?: RegExp) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof CameraError, `expected a CameraError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
+import { isCode } from './camera-error-match';
 
 function encoded(frame: Frame | null): EncodedImage {
   assert.ok(frame, 'expected a frame');

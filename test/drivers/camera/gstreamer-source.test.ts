@@ -3,18 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import cv = require('../../../drivers/opencv');
-import { CameraError, type CameraErrorCode } from '../../../drivers/camera/camera-error';
 import type { Frame, RawImage } from '../../../drivers/camera/frame';
 import { GStreamerSource } from '../../../drivers/camera/gstreamer-source';
-
-function isCode(code: CameraErrorCode, pattern?: RegExp) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof CameraError, `expected a CameraError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
+import { isCode } from './camera-error-match';
 
 function raw(frame: Frame | null): RawImage {
   assert.ok(frame, 'expected a frame');

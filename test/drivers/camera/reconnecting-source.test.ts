@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import * as sinon from 'sinon';
-import { CameraError, type CameraErrorCode } from '../../../drivers/camera/camera-error';
+import { CameraError } from '../../../drivers/camera/camera-error';
 import type { Frame, FrameSource } from '../../../drivers/camera/frame';
 import { GStreamerSource } from '../../../drivers/camera/gstreamer-source';
 import { ReconnectingSource } from '../../../drivers/camera/reconnecting-source';
 import { recordingLogger, type LogEntry } from './recording-logger';
-
-function isCode(code: CameraErrorCode, pattern?: RegExp) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof CameraError, `expected a CameraError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
+import { isCode } from './camera-error-match';
 
 /** What one fake camera does: fail to open, or give some frames and then fail, hang or end. */
 interface Script {

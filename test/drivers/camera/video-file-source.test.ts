@@ -4,19 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import cv = require('../../../drivers/opencv');
 import * as sinon from 'sinon';
-import { CameraError, type CameraErrorCode } from '../../../drivers/camera/camera-error';
 import type { Frame, RawImage } from '../../../drivers/camera/frame';
 import { VideoFileSource } from '../../../drivers/camera/video-file-source';
 import { untilReal } from './real-wait';
-
-function isCode(code: CameraErrorCode, pattern?: RegExp) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof CameraError, `expected a CameraError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
+import { isCode } from './camera-error-match';
 
 const COLOURS = [
   [200, 30, 30],

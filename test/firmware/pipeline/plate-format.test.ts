@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
+import type { PlateCandidate } from '../../../recognizer/candidate';
+import { formatCandidate, rankCandidates } from '../../../firmware/pipeline/format-candidates';
 import { PlateFormatRules } from '../../../firmware/pipeline/plate-format';
 import { shapeToRegex, US_PLATE_FORMATS } from '../../../firmware/pipeline/us-plate-formats';
+
+function candidate(text: string, confidence: number, alternatives: { text: string; confidence: number }[] = []): PlateCandidate {
+  const quad = [{ x: 0, y: 0 }, { x: 100, y: 0 }, { x: 100, y: 30 }, { x: 0, y: 30 }] as PlateCandidate['quad'];
+  return { text, confidence, charConfidences: [...text].map(() => confidence), alternatives, quad, crop: Buffer.from('jpeg') };
+}
 
 describe('plate-format rules', () => {
   const us = new PlateFormatRules({ region: 'us', mode: 'downrank', custom: [] });
@@ -13,35 +20,11 @@ describe('plate-format rules', () => {
     assert.equal(us.formatOf('7ABC12345'), null);
   });
 
-  it('keeps a text that matches a format as it is, at full rank', () => {
-    const r = us.apply('7ABC123', 0.9, [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]);
-    assert.deepEqual(r, { text: '7ABC123', confidence: 0.9, format: 'CA 1ABC234', rank: 0.9 });
+  it('keeps a text that matches a format at full rank', () => {
+    assert.deepEqual(us.apply('7ABC123', 0.9), { text: '7ABC123', confidence: 0.9, format: 'CA 1ABC234', rank: 0.9 });
   });
 
-  it('swaps look-alike characters when that makes the text fit a format, at a cost', () => {
-    // O read where a Missouri plate has a zero.
-    const r = us.apply('MLOC2S', 0.9, [0.9, 0.9, 0.6, 0.9, 0.9, 0.9]);
-    assert.ok(r);
-    assert.equal(r.text, 'ML0C2S');
-    assert.equal(r.format, 'MO AB1C2D');
-    assert.ok(r.confidence < 0.9 && r.confidence > 0.5, `confidence ${r.confidence}`);
-  });
-
-  it('swaps a doubtful look-alike, but keeps one the recognizer was sure of', () => {
-    const unsure = us.apply('7A8C123', 0.9, [1, 1, 0.3, 1, 1, 1, 1]);
-    const sure = us.apply('7A8C123', 0.9, [1, 1, 1, 1, 1, 1, 1]);
-    assert.equal(unsure?.text, '7ABC123');
-    assert.equal(unsure?.format, 'CA 1ABC234');
-    assert.equal(sure?.text, '7A8C123');
-    assert.equal(sure?.format, null);
-  });
-
-  it('never swaps into a format when that ranks below the text as read', () => {
-    // GOBEARS could be forced into 123ABC4 as 608EAR5, at the cost of five swaps.
-    assert.deepEqual(us.apply('GOBEARS', 0.8), { text: 'GOBEARS', confidence: 0.8, format: null, rank: 0.8 * 0.35 });
-  });
-
-  it('ranks text that fits no format below text that does, and vanity text lower still', () => {
+  it('ranks text that fits no format below text that does, vanity text lower, clutter lowest', () => {
     const formatted = us.apply('7ABC123', 0.8)!;
     const plausible = us.apply('12AB34C9', 0.8)!;
     const vanity = us.apply('GOBEARS', 0.8)!;
@@ -59,11 +42,10 @@ describe('plate-format rules', () => {
     assert.notEqual(us.apply('WASHINGTON', 0.99), null);
   });
 
-  it('applies custom formats first, under their own names', () => {
+  it('applies custom formats first, under their own names, anchored', () => {
     const rules = new PlateFormatRules({ region: 'none', mode: 'filter', custom: [{ name: 'fleet', pattern: 'SL[0-9]{4}' }] });
     assert.equal(rules.apply('SL1234', 0.9)?.format, 'fleet');
     assert.equal(rules.apply('7ABC123', 0.9), null);
-    // Anchored: a custom pattern never matches part of a longer text.
     assert.equal(rules.apply('XSL12345', 0.9), null);
   });
 
@@ -80,5 +62,34 @@ describe('plate-format rules', () => {
       assert.ok(regex.test(sample), `${shape} matches ${sample}`);
       assert.ok(!regex.test(`${sample}1`), `${shape} is anchored`);
     }
+  });
+});
+
+describe('formatCandidate', () => {
+  const us = new PlateFormatRules({ region: 'us', mode: 'downrank', custom: [] });
+
+  it('prefers a close alternative that fits a format to a reading that fits none', () => {
+    // An O read where a Missouri plate has a zero, the zero a close second.
+    const c = formatCandidate(candidate('MLOC2S', 0.9, [{ text: 'ML0C2S', confidence: 0.8 }]), us);
+    assert.equal(c?.text, 'ML0C2S');
+    assert.equal(c?.format, 'MO AB1C2D');
+    assert.deepEqual(c?.alternatives.map((a) => a.text), ['MLOC2S']);
+  });
+
+  it('keeps a sure reading over a format the recognizer found unlikely', () => {
+    // 1268205 fits no format; I268205 would, but the recognizer gave the I little chance.
+    const c = formatCandidate(candidate('1268205', 0.99, [{ text: 'I268205', confidence: 0.3 }]), us);
+    assert.equal(c?.text, '1268205');
+    assert.equal(c?.format, null);
+  });
+
+  it('drops a candidate whose readings all fail filter mode', () => {
+    const filter = new PlateFormatRules({ region: 'us', mode: 'filter', custom: [] });
+    assert.equal(formatCandidate(candidate('TEXAS', 0.99, [{ text: 'TEXA5', confidence: 0.2 }]), filter), null);
+  });
+
+  it('ranks a still image\'s candidates: the plate above the state name and dealer text', () => {
+    const ranked = rankCandidates([candidate('CALIFORNIA', 0.99), candidate('7ABC123', 0.9), candidate('TOYOTA', 0.97)], us);
+    assert.deepEqual(ranked.map((c) => c.text), ['7ABC123', 'TOYOTA', 'CALIFORNIA']);
   });
 });

@@ -67,6 +67,23 @@ describe('PlateTracker', () => {
     assert.deepEqual(tracker.flushAll(), []);
   });
 
+  it('follows a fast plate that jumps far between the frames a busy recognizer took, by its text', () => {
+    const tracker = new PlateTracker({ ...OPTIONS, confirmFrames: 100 }, rules);
+    // 400 px per sighting: more than three plate widths, too far for position alone.
+    for (let i = 0; i < 3; i++) tracker.observe(frame(i * 8), [candidate('6KLM321', 100 + i * 400)]);
+    const reads = tracker.flushAll();
+    assert.deepEqual(reads.map((r) => [r.read.plate, r.read.frameCount]), [['6KLM321', 3]]);
+  });
+
+  it('does not join different plates just because they are far apart in time and space', () => {
+    const tracker = new PlateTracker({ ...OPTIONS, confirmFrames: 100 }, rules);
+    tracker.observe(frame(0), [candidate('6KLM321', 100)]);
+    tracker.observe(frame(1), [candidate('6KLM321', 120)]);
+    tracker.observe(frame(2), [candidate('2WXY987', 700)]);
+    tracker.observe(frame(3), [candidate('2WXY987', 720)]);
+    assert.deepEqual(tracker.flushAll().map((r) => r.read.plate).sort(), ['2WXY987', '6KLM321']);
+  });
+
   it('keeps two vehicles in the same frames apart by position', () => {
     const tracker = new PlateTracker({ ...OPTIONS, confirmFrames: 100 }, rules);
     for (let i = 0; i < 4; i++) {
@@ -100,10 +117,11 @@ describe('PlateTracker', () => {
     assert.deepEqual(ended, ['7ABC123']);
   });
 
-  it('corrects look-alike characters with the format rules before voting', () => {
+  it('votes for the alternative that fits a format when the recognizer found it nearly as likely', () => {
     const tracker = new PlateTracker({ ...OPTIONS, confirmFrames: 100 }, rules);
-    tracker.observe(frame(0), [candidate('MLOC2S', 100)]);
-    tracker.observe(frame(1), [candidate('MLOC2S', 130)]);
+    const withZero = (x: number) => ({ ...candidate('MLOC2S', x), alternatives: [{ text: 'ML0C2S', confidence: 0.85 }] });
+    tracker.observe(frame(0), [withZero(100)]);
+    tracker.observe(frame(1), [withZero(130)]);
     const [done] = tracker.flushAll();
     assert.equal(done.read.plate, 'ML0C2S');
     assert.ok(done.read.alternatives.some((a) => a.plate === 'MLOC2S'));

@@ -45,6 +45,13 @@ describe('plate text', () => {
     assert.deepEqual([...lengths].sort(), [5, 6, 7]);
   });
 
+  it('never starts a serial with the digit 0, as issuing states do not', () => {
+    const rng = new Random(99);
+    const digitFirst = Array.from({ length: 2000 }, () => randomPlateText(rng).text).filter((t) => /^[0-9]/.test(t));
+    assert.ok(digitFirst.length > 200, 'digit-first formats are generated');
+    assert.ok(digitFirst.every((t) => t[0] !== '0'));
+  });
+
   it('is reproducible from the seed', () => {
     const a = Array.from({ length: 20 }, ((rng) => () => randomPlateText(rng).display)(new Random(4)));
     const b = Array.from({ length: 20 }, ((rng) => () => randomPlateText(rng).display)(new Random(4)));

@@ -1,0 +1,12 @@
+import type { PlateReaderOptions } from '../../recognizer/plate-reader';
+import type { Config } from '../config/schema';
+
+/** The recognizer section of the config, as each worker's PlateReader wants it. */
+export function readerOptions(recognizer: Config['recognizer']): Partial<PlateReaderOptions> {
+  return {
+    threads: recognizer.threadsPerWorker,
+    detectLongSide: recognizer.detectLongSide,
+    minConfidence: recognizer.minConfidence,
+    ocr: recognizer.ocr,
+  };
+}

@@ -1,0 +1,58 @@
+import type { Mat } from '@u4/opencv4nodejs';
+import cv = require('../../drivers/opencv');
+import type { Quad } from '../../drivers/camera/geometry';
+import type { LoadedModel } from '../onnx-session';
+import { ort } from '../onnx-session';
+import { RecognizerError } from '../recognizer-error';
+import { ctcGreedyDecode, type DecodedChar } from './ctc-decode';
+import type { LineReader } from './line-reader';
+
+export const PLATE_OCR_HEIGHT = 32;
+export const PLATE_OCR_WIDTH = 128;
+
+/**
+ * The plate OCR model trained for this project (recognizer/training): a plate's character line,
+ * warped to 128x32 grey, to CTC probabilities over blank + 0-9A-Z.
+ */
+export class PlateOcr implements LineReader {
+  private readonly labels: string[];
+
+  constructor(private readonly loaded: LoadedModel) {
+    const charset = loaded.model.charset;
+    if (!charset) throw new RecognizerError('MODEL_MANIFEST_INVALID', `model "${loaded.model.name}" has no charset in the manifest`);
+    this.labels = ['', ...charset];
+    const meta = loaded.session.outputMetadata[0];
+    const classes = meta && 'shape' in meta ? meta.shape[meta.shape.length - 1] : undefined;
+    if (typeof classes === 'number' && classes !== this.labels.length) {
+      throw new RecognizerError('MODEL_SHAPE_MISMATCH', `model "${loaded.model.name}": ${classes} output classes but the charset gives ${this.labels.length}`);
+    }
+  }
+
+  /**
+   * Warps each quad straight to the model's input, stretched, then to grey: exactly the crop the
+   * model was trained on (recognizer/training warp_line). Packs the batch.
+   */
+  private prepare(image: Mat, quads: Quad[]): Float32Array {
+    const plane = PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH;
+    const input = new Float32Array(quads.length * plane);
+    const dst = [new cv.Point2(0, 0), new cv.Point2(PLATE_OCR_WIDTH - 1, 0), new cv.Point2(PLATE_OCR_WIDTH - 1, PLATE_OCR_HEIGHT - 1), new cv.Point2(0, PLATE_OCR_HEIGHT - 1)];
+    quads.forEach((quad, n) => {
+      const transform = cv.getPerspectiveTransform(quad.map((p) => new cv.Point2(p.x, p.y)), dst);
+      const line = image.warpPerspective(transform, new cv.Size(PLATE_OCR_WIDTH, PLATE_OCR_HEIGHT), cv.INTER_LINEAR, cv.BORDER_REPLICATE);
+      const data = (line.channels === 1 ? line : line.cvtColor(cv.COLOR_BGR2GRAY)).getData();
+      const base = n * plane;
+      for (let i = 0; i < plane; i++) input[base + i] = data[i] / 127.5 - 1;
+    });
+    return input;
+  }
+
+  async readLines(image: Mat, quads: Quad[]): Promise<DecodedChar[][]> {
+    if (quads.length === 0) return [];
+    const session = this.loaded.session;
+    const tensor = new ort.Tensor('float32', this.prepare(image, quads), [quads.length, 1, PLATE_OCR_HEIGHT, PLATE_OCR_WIDTH]);
+    const output = (await session.run({ [session.inputNames[0]]: tensor }))[session.outputNames[0]];
+    const [, steps, classes] = output.dims;
+    const probs = output.data as Float32Array;
+    return quads.map((_, n) => ctcGreedyDecode(probs, n * steps * classes, steps, classes, this.labels));
+  }
+}

@@ -1,0 +1,371 @@
+"""Trains the plate OCR model (CRNN + CTC) and exports recognizer/models/plate-ocr.onnx.
+
+Run through train.sh. Steps, all cached under --cache so a rerun skips finished ones:
+  1. synthetic plate lines (synth_plates.py), in fixed-seed chunks;
+  2. augmented re-warps of the real training lines found by extract-real-lines.js;
+  3. training with CTC, validation on the held-out real lines (the Node-cut 128x32 crops),
+     keeping the checkpoint with the best exact-plate accuracy;
+  4. ONNX export (opset 13, softmax inside) and a check that PyTorch and the export agree.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import time
+from multiprocessing import Pool
+
+import cv2
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synth_plates as sp  # noqa: E402
+
+CHARSET = sp.CHARSET
+NUM_CLASSES = len(CHARSET) + 1  # CTC blank at 0
+CHUNK = 5000
+
+
+# ---------------------------------------------------------------------------------------------
+# Model
+
+
+class PlateCRNN(nn.Module):
+    """1x32x128 grey line -> [N, 32, 37] class scores.
+
+    A conv stack takes the line down to height 1 and 32 columns (4 px of input each); dilated 1-D
+    convolutions (receptive field 15 columns, about the whole plate) stand in for the usual BiLSTM:
+    as accurate on so short a sequence, and several times cheaper to train on a CPU.
+    """
+
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, cout, k=3, p=1):
+            return [nn.Conv2d(cin, cout, k, padding=p, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+        def block1d(ch, dilation):
+            return [nn.Conv1d(ch, ch, 3, padding=dilation, dilation=dilation, bias=False), nn.BatchNorm1d(ch), nn.ReLU(inplace=True)]
+
+        self.features = nn.Sequential(
+            *block(1, 16), nn.MaxPool2d(2, 2),                    # 16 x 64
+            *block(16, 32), nn.MaxPool2d(2, 2),                   # 8 x 32
+            *block(32, 64), nn.MaxPool2d((2, 1), (2, 1)),         # 4 x 32
+            *block(64, 96), nn.MaxPool2d((2, 1), (2, 1)),         # 2 x 32
+            *block(96, 128, (2, 3), (0, 1)),                      # 1 x 32
+        )
+        self.sequence = nn.Sequential(*block1d(128, 1), *block1d(128, 2), *block1d(128, 4))
+        self.dropout = nn.Dropout(0.1)
+        self.head = nn.Conv1d(128, NUM_CLASSES, 1)
+
+    def forward(self, x):
+        f = self.features(x).squeeze(2)  # N, C, T
+        f = self.sequence(f)
+        return self.head(self.dropout(f)).permute(0, 2, 1)  # N, T, classes (logits)
+
+
+class ExportWrapper(nn.Module):
+    """What the product loads: softmax over classes included."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return F.softmax(self.model(x), dim=2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def synth_chunk(args):
+    seed, count = args
+    cv2.setNumThreads(1)
+    return sp.generate(seed, count)
+
+
+def build_synthetic(cache, total, seed, workers):
+    path = os.path.join(cache, "synth-%d-%d.npz" % (total, seed))
+    if os.path.exists(path):
+        d = np.load(path)
+        return d["x"], list(d["y"])
+    chunks = [(seed * 100003 + i, min(CHUNK, total - i * CHUNK)) for i in range(math.ceil(total / CHUNK))]
+    t = time.time()
+    xs, ys = [], []
+    with Pool(workers) as pool:
+        for i, (x, y) in enumerate(pool.imap(synth_chunk, chunks)):
+            xs.append(x)
+            ys.extend(y)
+            log("synthetic: %d/%d chunks (%.0fs)" % (i + 1, len(chunks), time.time() - t))
+    x = np.concatenate(xs)
+    np.savez(path, x=x, y=np.array(ys))
+    return x, ys
+
+
+def read_lines_csv(real_dir):
+    path = os.path.join(real_dir, "lines.csv")
+    if not os.path.exists(path):
+        raise SystemExit("train.py: %s is missing; run extract-real-lines.js first (train.sh does)" % path)
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def real_aug_one(args):
+    """Re-warps one real line from its source crop with detector-box jitter and camera effects."""
+    src_path, quad, label, seed, count = args
+    cv2.setNumThreads(1)
+    rng = np.random.default_rng(seed)
+    img = cv2.imread(src_path, cv2.IMREAD_GRAYSCALE)
+    out = []
+    quad = np.float32(quad).reshape(4, 2)
+    h_line = (np.linalg.norm(quad[3] - quad[0]) + np.linalg.norm(quad[2] - quad[1])) / 2
+    w_line = (np.linalg.norm(quad[1] - quad[0]) + np.linalg.norm(quad[2] - quad[3])) / 2
+    ux = (quad[1] - quad[0] + quad[2] - quad[3]) / 2 / max(w_line, 1)
+    uy = (quad[3] - quad[0] + quad[2] - quad[1]) / 2 / max(h_line, 1)
+    for _ in range(count):
+        # Detector boxes vary: move each side, and each corner a little.
+        q = quad.copy()
+        r = rng.random()
+        if r < 0.5:
+            dl, dr = rng.uniform(-0.12, 0.25, 2) * h_line
+            dt, db = rng.uniform(-0.1, 0.15, 2) * h_line
+        elif r < 0.75:
+            # Looser, as on mid-size plates.
+            dl, dr = rng.uniform(0.1, 0.8, 2) * h_line
+            dt, db = rng.uniform(0.05, 0.4, 2) * h_line
+        else:
+            # Most of the plate, as the detector boxes small plates.
+            dl, dr = rng.uniform(0.3, 1.2, 2) * h_line
+            dt, db = rng.uniform(0.2, 0.7, 2) * h_line
+        q[0] += -dl * ux - dt * uy
+        q[1] += dr * ux - dt * uy
+        q[2] += dr * ux + db * uy
+        q[3] += -dl * ux + db * uy
+        q += rng.normal(0, 0.03 * h_line, q.shape).astype(np.float32)
+        # The same plate farther away: characters 10-40 px tall in the camera frame.
+        char_px = rng.uniform(10, 28) if r >= 0.75 else rng.uniform(10, 40) if rng.random() < 0.8 else rng.uniform(40, 60)
+        s = min(1.0, char_px / max(h_line * 0.8, 1))
+        small = img
+        if s < 0.98:
+            small = cv2.resize(img, (max(8, int(img.shape[1] * s)), max(8, int(img.shape[0] * s))), interpolation=cv2.INTER_AREA)
+            q = q * np.float32([small.shape[1] / img.shape[1], small.shape[0] / img.shape[0]])
+        grey = sp.degrade(rng, small.astype(np.float32), char_px)
+        line = sp.warp_line(grey, q)
+        if rng.random() < 0.04:
+            line = 255 - line
+        out.append(line)
+    return np.stack(out), label
+
+
+def build_real(cache, real_dir, crops_dir, per_line, seed, workers):
+    rows = read_lines_csv(real_dir)
+    train = [r for r in rows if r["split"] == "train"]
+    val = [r for r in rows if r["split"] == "val"]
+    path = os.path.join(cache, "real-aug-%d-%d-%d.npz" % (len(train), per_line, seed))
+    if os.path.exists(path):
+        d = np.load(path)
+        xa, ya = d["x"], list(d["y"])
+    else:
+        jobs = []
+        for i, r in enumerate(train):
+            quad = [float(r[k]) for k in ("x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3")]
+            jobs.append((os.path.join(crops_dir, r["file"]), quad, r["label"], seed * 7919 + i, per_line))
+        xs, ys = [], []
+        with Pool(workers) as pool:
+            for x, y in pool.imap(real_aug_one, jobs, chunksize=8):
+                xs.append(x)
+                ys.extend([y] * len(x))
+        xa = np.concatenate(xs)
+        ya = ys
+        np.savez(path, x=xa, y=np.array(ya))
+    # The Node-cut crops themselves, exactly as inference sees them.
+    def load_png(r):
+        im = cv2.imread(os.path.join(real_dir, "png", r["png"]), cv2.IMREAD_GRAYSCALE)
+        if im is None or im.shape != (sp.LINE_H, sp.LINE_W):
+            raise SystemExit("train.py: bad line crop %s" % r["png"])
+        return im
+
+    xt = np.stack([load_png(r) for r in train])
+    yt = [r["label"] for r in train]
+    xv = np.stack([load_png(r) for r in val])
+    yv = [r["label"] for r in val]
+    pv = [r["pass"] for r in val]
+    return (xa, ya), (xt, yt), (xv, yv, pv)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training
+
+
+def log(msg):
+    print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+def to_tensor(x_uint8):
+    return torch.from_numpy(x_uint8).float().div_(127.5).sub_(1.0).unsqueeze(1)
+
+
+def encode(labels):
+    targets = torch.tensor([CHARSET.index(c) + 1 for lab in labels for c in lab], dtype=torch.long)
+    lengths = torch.tensor([len(lab) for lab in labels], dtype=torch.long)
+    return targets, lengths
+
+
+def greedy(logits):
+    best = logits.argmax(2).numpy()
+    out = []
+    for row in best:
+        s, prev = [], 0
+        for c in row:
+            if c != 0 and c != prev:
+                s.append(CHARSET[c - 1])
+            prev = c
+        out.append("".join(s))
+    return out
+
+
+def evaluate(model, x, y, batch=256):
+    model.eval()
+    preds = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            preds.extend(greedy(model(to_tensor(x[i : i + batch]))))
+    model.train()
+    return np.mean([p == t for p, t in zip(preds, y)]) if len(y) else 0.0, preds
+
+
+def light_aug(xb, gen):
+    """Per-batch photometric jitter on the normalized tensor (cheap, keeps cached data fresh)."""
+    n = xb.shape[0]
+    contrast = torch.empty(n, 1, 1, 1).uniform_(0.6, 1.2, generator=gen)
+    shift = torch.empty(n, 1, 1, 1).uniform_(-0.25, 0.25, generator=gen)
+    xb = xb * contrast + shift
+    noise = torch.randn(xb.shape, generator=gen) * torch.empty(n, 1, 1, 1).uniform_(0, 0.06, generator=gen)
+    return (xb + noise).clamp_(-1.5, 1.5)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("--real", required=True, help="output folder of extract-real-lines.js")
+    ap.add_argument("--crops", required=True, help="openalpr-us-crops folder")
+    ap.add_argument("--out-dir", required=True, help="recognizer/models")
+    ap.add_argument("--synthetic", type=int, default=100000)
+    ap.add_argument("--real-per-line", type=int, default=40)
+    ap.add_argument("--steps", type=int, default=7000)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--real-fraction", type=float, default=0.35)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=20240611)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+
+    os.makedirs(args.cache, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    t_start = time.time()
+
+    t = time.time()
+    xs, ys = build_synthetic(args.cache, args.synthetic, args.seed, args.threads)
+    t_synth = time.time() - t
+    log("synthetic lines: %d (%.0fs)" % (len(xs), t_synth))
+    t = time.time()
+    (xa, ya), (xt, yt), (xv, yv, pv) = build_real(args.cache, args.real, args.crops, args.real_per_line, args.seed, args.threads)
+    t_real = time.time() - t
+    xr = np.concatenate([xa, xt])
+    yr = ya + yt
+    log("real lines: %d train (%d augmented + %d as cut), %d held out (%.0fs)" % (len(xt), len(xa), len(xt), len(xv), t_real))
+
+    model = PlateCRNN()
+    params = sum(p.numel() for p in model.parameters())
+    log("model: %d parameters" % params)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.08)
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    rng = np.random.default_rng(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+    n_real = int(round(args.batch * args.real_fraction))
+    n_syn = args.batch - n_real
+
+    best = {"acc": -1.0, "step": 0}
+    ckpt = os.path.join(args.cache, "best.pt")
+    history = []
+    t_train = time.time()
+    running = 0.0
+    for step in range(1, args.steps + 1):
+        i_s = rng.integers(0, len(xs), n_syn)
+        i_r = rng.integers(0, len(xr), n_real)
+        xb = to_tensor(np.concatenate([xs[i_s], xr[i_r]]))
+        labels = [ys[i] for i in i_s] + [yr[i] for i in i_r]
+        xb = light_aug(xb, gen)
+        targets, lengths = encode(labels)
+        logits = model(xb)
+        logp = F.log_softmax(logits, 2).permute(1, 0, 2)  # T, N, C
+        loss = ctc(logp, targets, torch.full((xb.shape[0],), logp.shape[0], dtype=torch.long), lengths)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        sched.step()
+        running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+        if step % 100 == 0:
+            el = time.time() - t_train
+            log("step %d loss %.4f lr %.5f (%.3fs/step)" % (step, running, sched.get_last_lr()[0], el / step))
+        if step % args.eval_every == 0 or step == args.steps:
+            acc, preds = evaluate(model, xv, yv)
+            by_scale = {
+                sc: round(float(np.mean([p == t for p, t, s in zip(preds, yv, pv) if s == sc])), 4)
+                for sc in sorted(set(pv), key=float, reverse=True)
+            }
+            syn_acc, _ = evaluate(model, xs[:1000], ys[:1000])
+            history.append({"step": step, "loss": round(running, 4), "heldout": round(float(acc), 4)})
+            log("eval step %d: held-out real %.4f (by detector scale %s), synthetic(train) %.4f" % (step, acc, by_scale, syn_acc))
+            if acc > best["acc"]:
+                best = {"acc": float(acc), "step": step, "byDetectorScale": by_scale}
+                torch.save(model.state_dict(), ckpt)
+    train_s = time.time() - t_train
+    log("best held-out %.4f at step %d; training %.0fs" % (best["acc"], best["step"], train_s))
+
+    # Export the best checkpoint.
+    model.load_state_dict(torch.load(ckpt))
+    model.eval()
+    wrapper = ExportWrapper(model).eval()
+    onnx_path = os.path.join(args.out_dir, "plate-ocr.onnx")
+    dummy = to_tensor(xv[:2])
+    torch.onnx.export(
+        wrapper, dummy, onnx_path, opset_version=13, input_names=["x"], output_names=["probs"],
+        dynamic_axes={"x": {0: "N"}, "probs": {0: "N"}}, do_constant_folding=True,
+    )
+    with open(os.path.join(args.out_dir, "plate-ocr.charset.txt"), "w") as f:
+        f.write("".join(c + "\n" for c in CHARSET))
+    report = {
+        "data": {
+            "synthetic_lines": int(len(xs)),
+            "real_train_plates": int(len(xt)),
+            "real_train_augmented_lines": int(len(xa)),
+            "real_heldout_lines": int(len(xv)),
+            "real_fraction_per_batch": args.real_fraction,
+        },
+        "steps": args.steps,
+        "batch": args.batch,
+        "lr": args.lr,
+        "seed": args.seed,
+        "parameters": int(params),
+        "best": best,
+        "history": history,
+        "seconds": {"synthetic": round(t_synth), "real_augment": round(t_real), "training": round(train_s), "total": round(time.time() - t_start)},
+    }
+    with open(os.path.join(args.cache, "train-report.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    log("exported %s (%d bytes); report in %s" % (onnx_path, os.path.getsize(onnx_path), os.path.join(args.cache, "train-report.json")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Writes the "plateOcr" entry of recognizer/models/manifest.json after a training run: checksums
+ * of plate-ocr.onnx and its charset, the model's input, and what the run was (data, steps, seed,
+ * time, held-out accuracy). Only that entry's text changes; the other entries stay byte for byte,
+ * and the result is checked to parse with them unchanged.
+ *
+ * Usage: node recognizer/training/update-manifest.js --manifest FILE --report train-report.json
+ *          --check check-onnx.json --real DIR (extract-real-lines.js output)
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { isDeepStrictEqual } = require('node:util');
+
+const ENTRY = 'plateOcr';
+
+function parseArgs(argv) {
+  const args = { manifest: null, report: null, check: null, real: null };
+  for (let i = 2; i < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, '');
+    if (!(key in args) || argv[i + 1] === undefined) throw new Error(`update-manifest: unknown or incomplete argument "${argv[i]}"`);
+    args[key] = argv[i + 1];
+  }
+  for (const key of Object.keys(args)) if (!args[key]) throw new Error(`update-manifest: --${key} is required`);
+  return args;
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`update-manifest: ${file}: ${err.message}`);
+  }
+}
+
+function sha256(file) {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** Distinct source crops and lines per split in extract-real-lines.js's lines.csv. */
+function realCounts(dir) {
+  const [header, ...rows] = fs.readFileSync(path.join(dir, 'lines.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const split = header.indexOf('split');
+  const counts = {};
+  for (const r of rows) {
+    const c = (counts[r[split]] = counts[r[split]] || { crops: new Set(), lines: 0 });
+    c.crops.add(r[0]);
+    c.lines++;
+  }
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, { crops: v.crops.size, lines: v.lines }]));
+}
+
+/** JSON in the manifest's style: objects and arrays that fit on a line stay on one. */
+function format(value, indent = '') {
+  const flat = JSON.stringify(value, null, 1).replace(/\n\s*/g, ' ').replace(/\[ /g, '[').replace(/ \]/g, ']');
+  if (typeof value !== 'object' || value === null || flat.length + indent.length <= 100) return flat;
+  const inner = indent + '  ';
+  if (Array.isArray(value)) return `[\n${value.map((v) => inner + format(v, inner)).join(',\n')}\n${indent}]`;
+  return `{\n${Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${format(v, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+/** Index just past the JSON value (object) that opens at `open`, skipping strings. */
+function endOfObject(text, open) {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (ch === '{') depth++;
+    else if (ch === '}' && --depth === 0) return i + 1;
+  }
+  throw new Error('update-manifest: unbalanced braces');
+}
+
+function main() {
+  const args = parseArgs(process.argv);
+  const dir = path.dirname(args.manifest);
+  const text = fs.readFileSync(args.manifest, 'utf8');
+  const before = readJson(args.manifest);
+  const report = readJson(args.report);
+  const check = readJson(args.check);
+  const real = realCounts(args.real);
+
+  const entry = {
+    kind: 'plate-ctc',
+    file: 'plate-ocr.onnx',
+    sha256: sha256(path.join(dir, 'plate-ocr.onnx')),
+    input: { name: 'x', shape: ['N', 1, 32, 128] },
+    output: { name: 'probs', shape: ['N', check.output.steps, check.output.classes] },
+    charset: {
+      file: 'plate-ocr.charset.txt',
+      sha256: sha256(path.join(dir, 'plate-ocr.charset.txt')),
+      layout: 'CTC blank at index 0, then one character per line',
+    },
+    source:
+      'Sightline plate OCR: a small CNN + CTC line reader (softmax included) trained in this repository by ' +
+      'recognizer/training/train.sh. Input: the detector line quad warped to 128x32 (stretched), grey ' +
+      '0.299R+0.587G+0.114B, v/127.5-1.',
+    training: {
+      data:
+        `${report.data.synthetic_lines} synthetic US plate lines (PIL-rendered, condensed bold sans fonts, camera degradations) ` +
+        `+ ${real.train.lines} real line crops from ${real.train.crops} plates (${report.data.real_train_augmented_lines} augmented re-warps), ` +
+        'cut by the PP-OCR detector (crop at 1, 0.5, 0.3, 0.2 size) from the training 80% of openalpr-us-crops (benchmark data, AGPL-3.0; not shipped); ' +
+        `held out: ${real.val.lines} line crops of ${real.val.crops} plates from the other 20% (split by a hash of the file name)`,
+      steps: report.steps,
+      batch: report.batch,
+      seed: report.seed,
+      bestStep: report.best.step,
+      heldOutExactAccuracy: {
+        allLines: check.heldOut.accuracy,
+        byDetectorScale: Object.fromEntries(Object.entries(check.heldOut.byDetectorScale).map(([scale, r]) => [scale, r.accuracy])),
+      },
+      time: `${Math.round(report.seconds.total / 60)} min on 2 CPU cores (data ${Math.round((report.seconds.synthetic + report.seconds.real_augment) / 60)} min, training ${Math.round(report.seconds.training / 60)} min)`,
+      description:
+        'CTC loss, AdamW with a one-cycle schedule, 35% real lines per batch; the checkpoint with the best exact-plate ' +
+        'accuracy on the held-out real lines is exported (ONNX opset 13). Retrain: recognizer/training/train.sh',
+    },
+  };
+  const entryText = format(entry, '    ');
+
+  let updated;
+  const existing = text.search(new RegExp(`"${ENTRY}"\\s*:\\s*\\{`));
+  if (existing >= 0) {
+    const open = text.indexOf('{', existing);
+    updated = text.slice(0, existing) + `"${ENTRY}": ${entryText}` + text.slice(endOfObject(text, open));
+  } else {
+    const models = text.search(/"models"\s*:\s*\{/);
+    if (models < 0) throw new Error(`update-manifest: ${args.manifest} has no "models" object`);
+    const close = endOfObject(text, text.indexOf('{', models)) - 1;
+    const body = text.slice(0, close).replace(/\s*$/, '');
+    updated = `${body},\n    "${ENTRY}": ${entryText}\n  ${text.slice(close)}`;
+  }
+
+  const after = JSON.parse(updated);
+  for (const [name, value] of Object.entries(before.models)) {
+    if (name !== ENTRY && !isDeepStrictEqual(after.models[name], value)) throw new Error(`update-manifest: entry "${name}" would change; refusing`);
+  }
+  if (!isDeepStrictEqual(after.models[ENTRY], entry)) throw new Error('update-manifest: the new entry did not round-trip');
+  fs.writeFileSync(args.manifest, updated);
+  process.stdout.write(`update-manifest: ${args.manifest}: "${ENTRY}" sha256 ${entry.sha256}\n`);
+}
+
+try {
+  main();
+} catch (err) {
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+}
