@@ -3,8 +3,8 @@ import cv = require('../../drivers/opencv');
 import type { Quad } from '../../drivers/camera/geometry';
 import type { LoadedModel } from '../onnx-session';
 import { ort } from '../onnx-session';
-import { RecognizerError } from '../recognizer-error';
 import { ctcGreedyDecode, type DecodedChar } from './ctc-decode';
+import { ctcLabels } from './ctc-labels';
 import type { LineReader } from './line-reader';
 
 export const PLATE_OCR_HEIGHT = 32;
@@ -18,14 +18,7 @@ export class PlateOcr implements LineReader {
   private readonly labels: string[];
 
   constructor(private readonly loaded: LoadedModel) {
-    const charset = loaded.model.charset;
-    if (!charset) throw new RecognizerError('MODEL_MANIFEST_INVALID', `model "${loaded.model.name}" has no charset in the manifest`);
-    this.labels = ['', ...charset];
-    const meta = loaded.session.outputMetadata[0];
-    const classes = meta && 'shape' in meta ? meta.shape[meta.shape.length - 1] : undefined;
-    if (typeof classes === 'number' && classes !== this.labels.length) {
-      throw new RecognizerError('MODEL_SHAPE_MISMATCH', `model "${loaded.model.name}": ${classes} output classes but the charset gives ${this.labels.length}`);
-    }
+    this.labels = ctcLabels(loaded);
   }
 
   /**
