@@ -8,6 +8,7 @@ import { decodeFrameImage } from './image-decode';
 import { loadModel } from './onnx-session';
 import { DEFAULT_DETECTOR_OPTIONS, TextDetector, type TextBox } from './localize/text-detector';
 import { clampQuad, expandQuad, quadSize } from './localize/quad-math';
+import { rectifyQuad } from './localize/rectify';
 import type { LineReader } from './ocr/line-reader';
 import { PlateOcr } from './ocr/plate-ocr';
 import { TextRecognizer } from './ocr/text-recognizer';
@@ -108,10 +109,7 @@ function cropEvidence(image: Mat, quad: Quad): Buffer {
   const { width, height } = quadSize(grown);
   const w = Math.max(16, Math.round(width));
   const h = Math.max(8, Math.round(height));
-  const src = grown.map((p) => new cv.Point2(p.x, p.y));
-  const dst = [new cv.Point2(0, 0), new cv.Point2(w - 1, 0), new cv.Point2(w - 1, h - 1), new cv.Point2(0, h - 1)];
-  const rectified = image.warpPerspective(cv.getPerspectiveTransform(src, dst), new cv.Size(w, h), cv.INTER_LINEAR, cv.BORDER_REPLICATE);
-  return cv.imencode('.jpg', rectified, [cv.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY]);
+  return cv.imencode('.jpg', rectifyQuad(image, grown, w, h), [cv.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY]);
 }
 
 /**

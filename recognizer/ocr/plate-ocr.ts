@@ -3,6 +3,7 @@ import cv = require('../../drivers/opencv');
 import type { Quad } from '../../drivers/camera/geometry';
 import type { LoadedModel } from '../onnx-session';
 import { ort } from '../onnx-session';
+import { rectifyQuad } from '../localize/rectify';
 import { ctcGreedyDecode, type DecodedChar } from './ctc-decode';
 import { ctcLabels } from './ctc-labels';
 import type { LineReader } from './line-reader';
@@ -28,11 +29,9 @@ export class PlateOcr implements LineReader {
   private prepare(image: Mat, quads: Quad[]): Float32Array {
     const plane = PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH;
     const input = new Float32Array(quads.length * plane);
-    const dst = [new cv.Point2(0, 0), new cv.Point2(PLATE_OCR_WIDTH - 1, 0), new cv.Point2(PLATE_OCR_WIDTH - 1, PLATE_OCR_HEIGHT - 1), new cv.Point2(0, PLATE_OCR_HEIGHT - 1)];
     quads.forEach((quad, n) => {
-      const transform = cv.getPerspectiveTransform(quad.map((p) => new cv.Point2(p.x, p.y)), dst);
-      const line = image.warpPerspective(transform, new cv.Size(PLATE_OCR_WIDTH, PLATE_OCR_HEIGHT), cv.INTER_LINEAR, cv.BORDER_REPLICATE);
-      const data = (line.channels === 1 ? line : line.cvtColor(cv.COLOR_BGR2GRAY)).getData();
+      // Frames are always decoded to BGR (recognizer/image-decode).
+      const data = rectifyQuad(image, quad, PLATE_OCR_WIDTH, PLATE_OCR_HEIGHT).cvtColor(cv.COLOR_BGR2GRAY).getData();
       const base = n * plane;
       for (let i = 0; i < plane; i++) input[base + i] = data[i] / 127.5 - 1;
     });

@@ -1,9 +1,9 @@
 import type { Mat } from '@u4/opencv4nodejs';
-import cv = require('../../drivers/opencv');
 import type { Quad } from '../../drivers/camera/geometry';
 import type { LoadedModel } from '../onnx-session';
 import { ort } from '../onnx-session';
 import { quadSize } from '../localize/quad-math';
+import { rectifyQuad } from '../localize/rectify';
 import { ctcGreedyDecode, type DecodedChar } from './ctc-decode';
 import { ctcLabels } from './ctc-labels';
 import type { LineReader } from './line-reader';
@@ -25,10 +25,7 @@ export class TextRecognizer implements LineReader {
     return quads.map((quad) => {
       const { width, height } = quadSize(quad);
       const w = Math.max(8, Math.min(REC_WIDTH, Math.round((REC_HEIGHT * width) / Math.max(height, 1))));
-      const src = quad.map((p) => new cv.Point2(p.x, p.y));
-      const dst = [new cv.Point2(0, 0), new cv.Point2(w - 1, 0), new cv.Point2(w - 1, REC_HEIGHT - 1), new cv.Point2(0, REC_HEIGHT - 1)];
-      const transform = cv.getPerspectiveTransform(src, dst);
-      return image.warpPerspective(transform, new cv.Size(w, REC_HEIGHT), cv.INTER_LINEAR, cv.BORDER_REPLICATE);
+      return rectifyQuad(image, quad, w, REC_HEIGHT);
     });
   }
 
