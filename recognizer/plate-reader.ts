@@ -5,9 +5,11 @@ import type { FrameImage } from '../drivers/camera/frame';
 import { quadBounds, type Quad } from '../drivers/camera/geometry';
 import type { FrameRecognition, PlateCandidate } from './candidate';
 import { decodeFrameImage } from './image-decode';
+import { RecognizerError } from './recognizer-error';
 import { loadModel } from './onnx-session';
 import { DEFAULT_DETECTOR_OPTIONS, TextDetector, type TextBox } from './localize/text-detector';
-import { clampQuad, expandQuad, quadSize } from './localize/quad-math';
+import { DEFAULT_PLATE_FINDER_OPTIONS, PlateFinder, type FoundPlate } from './localize/plate-finder';
+import { clampQuad, expandQuad, quadBand, quadSize } from './localize/quad-math';
 import { rectifyQuad } from './localize/rectify';
 import type { LineReader } from './ocr/line-reader';
 import { PlateOcr } from './ocr/plate-ocr';
@@ -28,8 +30,24 @@ export interface PlateReaderOptions {
    * both: every line read by each, the two readings kept as candidates (merged when they agree).
    */
   ocr: OcrChoice;
+  /**
+   * finder: the plate finder trained for this project marks whole plates, which the plate OCR
+   * reads; text: PP-OCR's text-line detector finds character lines, read by `ocr`.
+   */
+  localizer: LocalizerChoice;
+  /** Finder input long side (multiple of 32). */
+  finderLongSide: number;
+  /** At most this many found plates are read per frame, the most plate-like first. */
+  maxPlates: number;
+  /**
+   * With the finder: when no plate it found reads at least this confidently, the text-line
+   * detector runs as well (slower, and finds plates the finder missed). 0: never.
+   */
+  textFallbackBelow: number;
   manifestPath?: string;
 }
+
+export type LocalizerChoice = 'finder' | 'text';
 
 export const DEFAULT_PLATE_READER_OPTIONS: PlateReaderOptions = {
   threads: 1,
@@ -37,6 +55,10 @@ export const DEFAULT_PLATE_READER_OPTIONS: PlateReaderOptions = {
   minConfidence: 0.5,
   maxLines: 8,
   ocr: 'both',
+  localizer: 'finder',
+  finderLongSide: 640,
+  maxPlates: 6,
+  textFallbackBelow: 0,
 };
 
 export type OcrChoice = 'plate' | 'general' | 'both';
@@ -55,6 +77,20 @@ const MAX_PLATE_CHARS = 10;
 const CROP_GROW_X = 0.12;
 const CROP_GROW_Y = 0.45;
 const CROP_JPEG_QUALITY = 90;
+// A found plate's evidence crop: the plate and a little of the car around it.
+const PLATE_CROP_GROW = 0.06;
+/**
+ * How the plate OCR reads a found plate: all of it, and three bands around its registration
+ * line (state name and slogan cut off more or less), as fractions of the plate's height. The
+ * readings vote: views that agree merge into one more confident reading. Four views read more
+ * plates exactly than two on the dev photos' training half (0.82 against 0.71).
+ */
+const PLATE_VIEWS: readonly (readonly [number, number])[] = [
+  [0, 1],
+  [0.15, 0.85],
+  [0.08, 0.92],
+  [0.22, 0.78],
+];
 
 function isPlateLikeLine(box: TextBox): boolean {
   const aspect = box.width / Math.max(box.height, 1);
@@ -104,21 +140,46 @@ export function mergeAgreeing(readings: PlateReading[]): PlateReading[] {
   return merged;
 }
 
-function cropEvidence(image: Mat, quad: Quad): Buffer {
-  const grown = clampQuad(expandQuad(quad, CROP_GROW_X, CROP_GROW_Y), image.cols, image.rows);
+function cropEvidence(image: Mat, quad: Quad, growX: number, growY: number): Buffer {
+  const grown = clampQuad(expandQuad(quad, growX, growY), image.cols, image.rows);
   const { width, height } = quadSize(grown);
   const w = Math.max(16, Math.round(width));
   const h = Math.max(8, Math.round(height));
   return cv.imencode('.jpg', rectifyQuad(image, grown, w, h), [cv.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY]);
 }
 
+function isPlausibleReading(r: PlateReading, minConfidence: number): boolean {
+  return r.text.length >= MIN_PLATE_CHARS && r.text.length <= MAX_PLATE_CHARS && r.confidence >= minConfidence;
+}
+
+interface Timer {
+  preprocess: number;
+  localize: number;
+  ocr: number;
+}
+
+/** Adds the time `work` takes to `timer[stage]`. */
+async function timed<T>(timer: Timer, stage: keyof Timer, work: () => T | Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    timer[stage] += performance.now() - start;
+  }
+}
+
 /**
- * Frame to plate candidates, in one thread: decode, localize text lines, read them, keep the
- * plate-like readings. One instance owns its onnxruntime sessions; a worker holds one.
+ * Frame to plate candidates, in one thread: decode, find plates, read them, keep the plate-like
+ * readings. By default the plate finder marks whole plates and the plate OCR reads each in four
+ * views that vote (PLATE_VIEWS). PP-OCR's text-line detector can replace the finder
+ * (`localizer: 'text'`) or back it up where it reads nothing confidently (`textFallbackBelow`).
+ * One instance owns its onnxruntime sessions; a worker holds one.
  */
 export class PlateReader {
   private constructor(
-    private readonly detector: TextDetector,
+    private readonly finder: PlateFinder | null,
+    private readonly plateOcr: PlateOcr | null,
+    private readonly detector: TextDetector | null,
     private readonly lineReaders: LineReader[],
     private readonly options: PlateReaderOptions,
   ) {}
@@ -126,16 +187,27 @@ export class PlateReader {
   static async load(options: Partial<PlateReaderOptions> = {}): Promise<PlateReader> {
     const opts = { ...DEFAULT_PLATE_READER_OPTIONS, ...options };
     const sessionOptions = { threads: opts.threads, manifestPath: opts.manifestPath };
-    const [det, ...readers] = await Promise.all(['detector', ...OCR_MODELS[opts.ocr]].map((name) => loadModel(name, sessionOptions)));
-    const detector = new TextDetector(det, { ...DEFAULT_DETECTOR_OPTIONS, longSide: opts.detectLongSide });
-    const lineReaders = readers.map((loaded) => (loaded.model.entry.kind === 'plate-ctc' ? new PlateOcr(loaded) : new TextRecognizer(loaded)));
-    return new PlateReader(detector, lineReaders, opts);
+    const useFinder = opts.localizer === 'finder';
+    const useText = !useFinder || opts.textFallbackBelow > 0;
+    const names = [...(useFinder ? ['plateFinder', 'plateOcr'] : []), ...(useText ? ['detector', ...OCR_MODELS[opts.ocr]] : [])];
+    const unique = [...new Set(names)];
+    const loaded = new Map((await Promise.all(unique.map((name) => loadModel(name, sessionOptions)))).map((m) => [m.model.name, m]));
+    // Every name asked for below is in `unique`, so it was loaded.
+    const model = (name: string) => loaded.get(name)!;
+    const lineReader = (name: string): LineReader => (name === 'plateOcr' ? new PlateOcr(model(name)) : new TextRecognizer(model(name)));
+    return new PlateReader(
+      useFinder ? new PlateFinder(model('plateFinder'), { ...DEFAULT_PLATE_FINDER_OPTIONS, longSide: opts.finderLongSide }) : null,
+      useFinder ? new PlateOcr(model('plateOcr')) : null,
+      useText ? new TextDetector(model('detector'), { ...DEFAULT_DETECTOR_OPTIONS, longSide: opts.detectLongSide }) : null,
+      useText ? OCR_MODELS[opts.ocr].map(lineReader) : [],
+      opts,
+    );
   }
 
   /** Runs the models once so the first real frame does not pay for lazy initialization. */
   async warmUp(): Promise<void> {
     const blank = new cv.Mat(240, 320, cv.CV_8UC3, [128, 128, 128]);
-    await this.readMat(blank, 0);
+    await this.readMat(blank, 0, performance.now(), true);
   }
 
   async read(image: FrameImage): Promise<FrameRecognition> {
@@ -144,32 +216,86 @@ export class PlateReader {
     return this.readMat(mat, performance.now() - start, start);
   }
 
-  private async readMat(mat: Mat, decodeMs: number, start = performance.now()): Promise<FrameRecognition> {
-    const t0 = performance.now();
-    const input = this.detector.prepare(mat);
-    const t1 = performance.now();
-    const lines = dropSecondaryLines((await this.detector.locate(input)).filter(isPlateLikeLine))
-      .sort((a, b) => b.score * b.height - a.score * a.height)
-      .slice(0, this.options.maxLines);
-    const t2 = performance.now();
-    const quads = lines.map((l) => l.quad);
-    const perReader = await Promise.all(this.lineReaders.map((reader) => reader.readLines(mat, quads)));
-    const candidates: PlateCandidate[] = [];
-    lines.forEach((line, i) => {
-      const readings = mergeAgreeing(perReader.map((decoded) => toPlateReading(decoded[i]))).filter(
-        (r) => r.text.length >= MIN_PLATE_CHARS && r.text.length <= MAX_PLATE_CHARS && r.confidence >= this.options.minConfidence,
-      );
-      if (readings.length === 0) return;
-      const crop = cropEvidence(mat, line.quad);
-      for (const reading of readings) candidates.push({ ...reading, quad: line.quad, crop });
-    });
+  /**
+   * Reads an image that is one plate (a plate crop) without looking for it: the plate OCR on the
+   * whole image and on its registration band. Timings: decode and ocr.
+   */
+  async readPlateImage(image: FrameImage): Promise<FrameRecognition> {
+    const start = performance.now();
+    const mat = decodeFrameImage(image);
+    const decode = performance.now() - start;
+    const timer: Timer = { preprocess: 0, localize: 0, ocr: 0 };
+    const whole: FoundPlate = {
+      quad: [
+        { x: 0, y: 0 },
+        { x: mat.cols, y: 0 },
+        { x: mat.cols, y: mat.rows },
+        { x: 0, y: mat.rows },
+      ],
+      score: 1,
+      width: mat.cols,
+      height: mat.rows,
+    };
+    const candidates = await timed(timer, 'ocr', () => this.readPlates(mat, [whole]));
     candidates.sort((a, b) => b.confidence - a.confidence);
-    const t3 = performance.now();
+    return { width: mat.cols, height: mat.rows, candidates, timings: { decode, ...timer, total: performance.now() - start } };
+  }
+
+  private async readMat(mat: Mat, decodeMs: number, start: number, everyStage = false): Promise<FrameRecognition> {
+    const timer: Timer = { preprocess: 0, localize: 0, ocr: 0 };
+    const candidates: PlateCandidate[] = [];
+    if (this.finder) {
+      const finder = this.finder;
+      const input = await timed(timer, 'preprocess', () => finder.prepare(mat));
+      const plates = (await timed(timer, 'localize', () => finder.locate(input))).slice(0, this.options.maxPlates);
+      candidates.push(...(await timed(timer, 'ocr', () => this.readPlates(mat, plates))));
+    }
+    const confident = candidates.some((c) => c.confidence >= this.options.textFallbackBelow);
+    if (this.detector && (!this.finder || !confident || everyStage)) {
+      const detector = this.detector;
+      const input = await timed(timer, 'preprocess', () => detector.prepare(mat));
+      const lines = dropSecondaryLines((await timed(timer, 'localize', () => detector.locate(input))).filter(isPlateLikeLine))
+        .sort((a, b) => b.score * b.height - a.score * a.height)
+        .slice(0, this.options.maxLines);
+      candidates.push(...(await timed(timer, 'ocr', () => this.readTextLines(mat, lines))));
+    }
+    candidates.sort((a, b) => b.confidence - a.confidence);
     return {
       width: mat.cols,
       height: mat.rows,
       candidates,
-      timings: { decode: decodeMs, preprocess: t1 - t0, localize: t2 - t1, ocr: t3 - t2, total: t3 - start },
+      timings: { decode: decodeMs, ...timer, total: performance.now() - start },
     };
+  }
+
+  /** Each found plate read in PLATE_VIEWS; agreeing readings merged. */
+  private async readPlates(mat: Mat, plates: FoundPlate[]): Promise<PlateCandidate[]> {
+    if (plates.length === 0) return [];
+    if (!this.plateOcr) throw new RecognizerError('MODEL_MISSING', 'plate reader: reading whole plates needs the plate OCR (localizer: finder)');
+    const views = plates.flatMap((p) => PLATE_VIEWS.map(([from, to]) => (from === 0 && to === 1 ? p.quad : quadBand(p.quad, from, to))));
+    const decoded = await this.plateOcr.readLines(mat, views);
+    const candidates: PlateCandidate[] = [];
+    plates.forEach((plate, i) => {
+      const perView = decoded.slice(i * PLATE_VIEWS.length, (i + 1) * PLATE_VIEWS.length).map(toPlateReading);
+      const readings = mergeAgreeing(perView).filter((r) => isPlausibleReading(r, this.options.minConfidence));
+      if (readings.length === 0) return;
+      const crop = cropEvidence(mat, plate.quad, PLATE_CROP_GROW, PLATE_CROP_GROW);
+      for (const reading of readings) candidates.push({ ...reading, quad: plate.quad, crop });
+    });
+    return candidates;
+  }
+
+  /** Each text line read by every line reader; agreeing readings merged. */
+  private async readTextLines(mat: Mat, lines: TextBox[]): Promise<PlateCandidate[]> {
+    const quads = lines.map((l) => l.quad);
+    const perReader = await Promise.all(this.lineReaders.map((reader) => reader.readLines(mat, quads)));
+    const candidates: PlateCandidate[] = [];
+    lines.forEach((line, i) => {
+      const readings = mergeAgreeing(perReader.map((decoded) => toPlateReading(decoded[i]))).filter((r) => isPlausibleReading(r, this.options.minConfidence));
+      if (readings.length === 0) return;
+      const crop = cropEvidence(mat, line.quad, CROP_GROW_X, CROP_GROW_Y);
+      for (const reading of readings) candidates.push({ ...reading, quad: line.quad, crop });
+    });
+    return candidates;
   }
 }

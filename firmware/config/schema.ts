@@ -228,19 +228,31 @@ const workers = allowing(
   'auto (cores - 1, at least 1) or an integer from 1 to 64',
 );
 
+/** A model input's long side: the networks halve it five times. */
+function modelInputSide() {
+  const error = 'must be a multiple of 32 from 320 to 2048';
+  return allowing(z.int({ error }).min(320, { error }).max(2048, { error }).multipleOf(32, { error }), 'a multiple of 32 from 320 to 2048');
+}
+
 const recognizer = section({
   workers: workers.default('auto').describe('Recognizer worker threads.'),
   threadsPerWorker: intIn(1, 16).default(1).describe('onnxruntime intra-op threads in each worker.'),
-  detectLongSide: allowing(
-    z
-      .int({ error: 'must be a multiple of 32 from 320 to 2048' })
-      .min(320, { error: 'must be a multiple of 32 from 320 to 2048' })
-      .max(2048, { error: 'must be a multiple of 32 from 320 to 2048' })
-      .multipleOf(32, { error: 'must be a multiple of 32 from 320 to 2048' }),
-    'a multiple of 32 from 320 to 2048',
-  )
+  detectLongSide: modelInputSide()
     .default(960)
-    .describe('Long side of the plate detector\'s input, pixels; larger finds smaller plates, slower.'),
+    .describe('Long side of the text-line detector\'s input, pixels; larger finds smaller plates, slower.'),
+  localizer: oneOf(['finder', 'text'])
+    .default('finder')
+    .describe(
+      'How plates are found: finder = the plate finder trained for Sightline (whole plates, read by the plate OCR; fast); text = PP-OCR\'s text-line detector (lines read by `ocr`; slow).',
+    ),
+  finderLongSide: modelInputSide()
+    .default(640)
+    .describe('Long side of the plate finder\'s input, pixels; larger finds smaller plates, slower.'),
+  textFallbackBelow: numberIn(0, 1)
+    .default(0)
+    .describe(
+      'With the finder: when no plate it found reads at least this confidently, PP-OCR\'s text-line detector runs on the whole frame too (about 100 ms more on a 2-core machine, and its models in memory). 0 = never.',
+    ),
   minConfidence: numberIn(0, 1).default(0.5).describe('Plate candidates below this confidence are dropped.'),
   ocr: oneOf(['both', 'plate', 'general'])
     .default('both')

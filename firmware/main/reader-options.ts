@@ -8,5 +8,8 @@ export function readerOptions(recognizer: Config['recognizer']): Partial<PlateRe
     detectLongSide: recognizer.detectLongSide,
     minConfidence: recognizer.minConfidence,
     ocr: recognizer.ocr,
+    localizer: recognizer.localizer,
+    finderLongSide: recognizer.finderLongSide,
+    textFallbackBelow: recognizer.textFallbackBelow,
   };
 }

@@ -39,8 +39,8 @@ export interface PipelineStats {
 export interface PipelineEvents {
   /** A read stored; latency is from the capture of the frame that decided it to stored. */
   read: [read: Read, latencyMs: number];
-  /** One frame recognized: for benchmarks and diagnostics. */
-  recognized: [frame: FrameStamp, result: FrameRecognition];
+  /** One frame recognized, and how long the tracker took to vote it in (ms): for benchmarks and diagnostics. */
+  recognized: [frame: FrameStamp, result: FrameRecognition, voteMs: number];
 }
 
 const DEFAULTS: ReadPipelineOptions = { whenBusy: 'drop', flushIntervalMs: 250, maxPendingReads: 1000 };
@@ -142,8 +142,10 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     const done = job.then(
       (result) => {
         this.counters.recognized++;
-        this.emit('recognized', stamp, result);
-        this.accept(this.tracker.observe(stamp, result.candidates));
+        const voteStart = performance.now();
+        const decided = this.tracker.observe(stamp, result.candidates);
+        this.emit('recognized', stamp, result, performance.now() - voteStart);
+        this.accept(decided);
       },
       (err: Error) => {
         this.counters.failed++;

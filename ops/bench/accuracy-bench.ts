@@ -6,6 +6,8 @@ import type { PlateFormatRules } from '../../firmware/pipeline/plate-format';
 import { rankCandidates } from '../../firmware/pipeline/format-candidates';
 import { readLabelledFolder, type LabelledImage } from './plate-labels';
 import { quantile, round } from './stats';
+import { inSplit, PHOTO_HOLDOUT_PERCENT, type Split } from './holdout';
+import * as path from 'node:path';
 
 export interface ImageOutcome {
   image: string;
@@ -16,6 +18,8 @@ export interface ImageOutcome {
   readings: string[];
   top1: boolean;
   topN: boolean;
+  /** Some candidate lies on the labelled plate (its centre inside the label box), read right or not. */
+  found: boolean;
   latencyMs: number;
   timings: StageTimings | null;
   error: string | null;
@@ -23,6 +27,7 @@ export interface ImageOutcome {
 
 export interface AccuracySummary {
   images: number;
+  split: Split;
   top1: number;
   topN: number;
   latency_ms: { median: number; p95: number };
@@ -44,19 +49,26 @@ export async function recognizeLabelled(
     const ranked = rankCandidates(result.candidates, rules);
     const readings = [...new Set(ranked.flatMap((c) => [c.text, ...c.alternatives.map((a) => a.text)]))];
     const best = ranked[0]?.text ?? null;
-    return { image: item.image, label: item.plate, best, readings, top1: best === item.plate, topN: readings.includes(item.plate), latencyMs, timings: result.timings, error: null };
+    const b = item.box;
+    const found = result.candidates.some((c) => {
+      const cx = c.quad.reduce((sum, p) => sum + p.x, 0) / 4;
+      const cy = c.quad.reduce((sum, p) => sum + p.y, 0) / 4;
+      return cx >= b.x && cx <= b.x + b.width && cy >= b.y && cy <= b.y + b.height;
+    });
+    return { image: item.image, label: item.plate, best, readings, top1: best === item.plate, topN: readings.includes(item.plate), found, latencyMs, timings: result.timings, error: null };
   } catch (err) {
     const latencyMs = performance.now() - start;
-    return { image: item.image, label: item.plate, best: null, readings: [], top1: false, topN: false, latencyMs, timings: null, error: (err as Error).message };
+    return { image: item.image, label: item.plate, best: null, readings: [], top1: false, topN: false, found: false, latencyMs, timings: null, error: (err as Error).message };
   }
 }
 
-export function summarize(outcomes: ImageOutcome[]): AccuracySummary {
+export function summarize(outcomes: ImageOutcome[], split: Split = 'all'): AccuracySummary {
   const n = outcomes.length;
   const latencies = outcomes.map((o) => o.latencyMs);
   const stage = (key: keyof StageTimings) => round(quantile(outcomes.filter((o) => o.timings).map((o) => o.timings![key]), 0.5));
   return {
     images: n,
+    split,
     top1: n ? round(outcomes.filter((o) => o.top1).length / n, 4) : 0,
     topN: n ? round(outcomes.filter((o) => o.topN).length / n, 4) : 0,
     latency_ms: { median: round(quantile(latencies, 0.5)), p95: round(quantile(latencies, 0.95)) },
@@ -73,9 +85,12 @@ export async function runAccuracyBench(
   dir: string,
   pool: RecognizerPool,
   rules: PlateFormatRules,
+  split: Split,
   onImage: (outcome: ImageOutcome, done: number, total: number) => void = () => undefined,
 ): Promise<{ outcomes: ImageOutcome[]; summary: AccuracySummary; unlabelled: string[] }> {
-  const { images, unlabelled } = await readLabelledFolder(dir);
+  const labelled = await readLabelledFolder(dir);
+  const images = labelled.images.filter((i) => inSplit(path.basename(i.image), split, PHOTO_HOLDOUT_PERCENT));
+  const { unlabelled } = labelled;
   const outcomes: ImageOutcome[] = new Array(images.length);
   let next = 0;
   let done = 0;
@@ -87,5 +102,5 @@ export async function runAccuracyBench(
     }
   };
   await Promise.all(Array.from({ length: pool.size }, lane));
-  return { outcomes, summary: summarize(outcomes), unlabelled };
+  return { outcomes, summary: summarize(outcomes, split), unlabelled };
 }

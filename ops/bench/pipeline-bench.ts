@@ -26,6 +26,8 @@ export interface PipelineBenchResult {
   reads: number;
   correct: number;
   latency_ms: { p50: number; p99: number };
+  /** Median time of each stage per recognized frame, ms; vote is the tracker's, on the main thread. */
+  stages_ms: { decode: number; preprocess: number; localize: number; ocr: number; vote: number };
   rss_mb: number;
   /** Reads whose plate matched no vehicle of the scene. */
   wrong: number;
@@ -48,6 +50,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   );
   const reads: string[] = [];
   const latencies: number[] = [];
+  const stages: Record<keyof PipelineBenchResult['stages_ms'], number[]> = { decode: [], preprocess: [], localize: [], ocr: [], vote: [] };
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -63,6 +66,10 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     appliance.pipeline.on('read', (read, latencyMs) => {
       reads.push(read.plate);
       latencies.push(latencyMs);
+    });
+    appliance.pipeline.on('recognized', (_frame, result, voteMs) => {
+      for (const stage of ['decode', 'preprocess', 'localize', 'ocr'] as const) stages[stage].push(result.timings[stage]);
+      stages.vote.push(voteMs);
     });
     await appliance.pipeline.finished();
     const seconds = (performance.now() - runStart) / 1000;
@@ -91,6 +98,13 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       reads: reads.length,
       correct,
       latency_ms: { p50: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)) },
+      stages_ms: {
+        decode: round(quantile(stages.decode, 0.5), 2),
+        preprocess: round(quantile(stages.preprocess, 0.5), 2),
+        localize: round(quantile(stages.localize, 0.5), 2),
+        ocr: round(quantile(stages.ocr, 0.5), 2),
+        vote: round(quantile(stages.vote, 0.5), 3),
+      },
       rss_mb: round(peakRss / (1024 * 1024)),
       wrong: reads.filter((r) => !allTexts.has(r)).length,
       duplicates: reads.length - new Set(reads).size,

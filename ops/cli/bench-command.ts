@@ -4,6 +4,9 @@ import { PlateFormatRules } from '../../firmware/pipeline/plate-format';
 import { RecognizerPool } from '../../recognizer/recognizer-pool';
 import { runAccuracyBench } from '../bench/accuracy-bench';
 import { runPipelineBench } from '../bench/pipeline-bench';
+import { runOcrBench } from '../bench/ocr-bench';
+import type { Split } from '../bench/holdout';
+import { PlateReader } from '../../recognizer/plate-reader';
 import { CliError } from './cli-error';
 import { loadContext, out } from './cli-context';
 import { progressBar, type Progress } from './progress';
@@ -12,6 +15,7 @@ import { readerOptions } from '../../firmware/main/reader-options';
 export interface AccuracyBenchOptions {
   config?: string;
   workers?: number;
+  split?: Split;
   json?: boolean;
 }
 
@@ -27,16 +31,17 @@ export async function benchAccuracyCommand(dir: string, options: AccuracyBenchOp
   const progress: { bar: Progress | null } = { bar: null };
   let correct = 0;
   try {
-    const { summary, unlabelled } = await runAccuracyBench(path.resolve(dir), pool, new PlateFormatRules(config.pipeline.plateFormat), (o, done, total) => {
+    const split = options.split ?? 'all';
+    const { summary, unlabelled } = await runAccuracyBench(path.resolve(dir), pool, new PlateFormatRules(config.pipeline.plateFormat), split, (o, done, total) => {
       if (o.top1) correct++;
       progress.bar ??= progressBar(total, 'bench accuracy [{bar}] {value}/{total} images | top1 {top1}');
       progress.bar.update(done, { top1: (correct / done).toFixed(3) });
-      const verdict = o.error ? `ERROR ${o.error}` : o.top1 ? 'ok' : o.topN ? 'in candidates' : 'MISS';
+      const verdict = o.error ? `ERROR ${o.error}` : o.top1 ? 'ok' : !o.found ? 'not found' : o.topN ? 'misread (label among candidates)' : 'misread';
       out(`${path.basename(o.image)}\t${o.label}\t${o.best ?? '-'}\t${o.latencyMs.toFixed(0)} ms\t${verdict}`);
     });
     progress.bar?.stop();
     if (unlabelled.length > 0) process.stderr.write(`bench accuracy: ${unlabelled.length} image(s) without a .txt label skipped\n`);
-    if (summary.images === 0) throw new CliError(`bench accuracy: no labelled images in ${dir}`);
+    if (summary.images === 0) throw new CliError(`bench accuracy: no labelled images in ${dir} (split ${split})`);
     out(
       options.json
         ? JSON.stringify(summary)
@@ -45,6 +50,41 @@ export async function benchAccuracyCommand(dir: string, options: AccuracyBenchOp
   } finally {
     progress.bar?.stop();
     await pool.close();
+  }
+  return 0;
+}
+
+export interface OcrBenchOptions {
+  config?: string;
+  split: Split;
+  json?: boolean;
+}
+
+/** `sightline bench ocr DIR`: the plate OCR alone on each labelled crop, one thread, then a summary. */
+export async function benchOcrCommand(dir: string, options: OcrBenchOptions): Promise<number> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`bench ocr: ${dir} is not a directory`);
+  const { config } = loadContext(options.config, 'warn');
+  // One reader in this thread: the figure is the OCR's own time, without worker hand-offs.
+  const reader = await PlateReader.load({ ...readerOptions(config.recognizer), threads: 1, localizer: 'finder', textFallbackBelow: 0 });
+  let bar: Progress | null = null;
+  let correct = 0;
+  try {
+    const { summary } = await runOcrBench(path.resolve(dir), reader, new PlateFormatRules(config.pipeline.plateFormat), options.split, (o, done, total) => {
+      if (o.top1) correct++;
+      bar ??= progressBar(total, 'bench ocr [{bar}] {value}/{total} crops | top1 {top1}');
+      bar.update(done, { top1: (correct / done).toFixed(3) });
+      const verdict = o.error ? `ERROR ${o.error}` : o.top1 ? 'ok' : o.topN ? 'in candidates' : 'MISS';
+      out(`${path.basename(o.image)}\t${o.label}\t${o.best ?? '-'}\t${o.ocrMs === null ? '-' : o.ocrMs.toFixed(2)} ms\t${verdict}`);
+    });
+    (bar as Progress | null)?.stop();
+    if (summary.crops === 0) throw new CliError(`bench ocr: no labelled crops in ${dir} (split ${options.split})`);
+    out(
+      options.json
+        ? JSON.stringify(summary)
+        : `${summary.crops} crops (${summary.split}): top1 ${summary.top1}, topN ${summary.topN}, OCR median ${summary.ocr_ms.median} ms, p95 ${summary.ocr_ms.p95} ms`,
+    );
+  } finally {
+    (bar as Progress | null)?.stop();
   }
   return 0;
 }

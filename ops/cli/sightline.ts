@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../../firmware/config/config-error';
 import { CliError } from './cli-error';
+import { SPLITS, type Split } from '../bench/holdout';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -15,6 +16,9 @@ function positiveInt(value: string): number {
 }
 
 const configOption = () => new Option('-c, --config <file>', 'appliance config (YAML or JSON); defaults apply without one');
+/** Which part of a labelled set: training never uses the held-out part (ops/bench/holdout). */
+const splitOption = (heldOut: string) =>
+  new Option('--split <split>', `all, heldout (${heldOut}, by a hash of the file name, never used in training) or train`).choices(SPLITS).default('all');
 
 /**
  * Builds the `sightline` command line; each subcommand is a thin shell over a module, loaded only
@@ -52,8 +56,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<dir>', 'folder of images with NAME.txt labels beside them')
     .addOption(configOption())
     .option('--workers <n>', 'recognizer worker threads (latency is per image either way)', positiveInt)
+    .addOption(splitOption('half of the photos'))
     .option('--json', 'print the summary as a JSON last line')
-    .action(run(async (dir: string, options: { config?: string; workers?: number; json?: boolean }) => (await import('./bench-command')).benchAccuracyCommand(dir, options)));
+    .action(run(async (dir: string, options: { config?: string; workers?: number; split: Split; json?: boolean }) => (await import('./bench-command')).benchAccuracyCommand(dir, options)));
+  bench
+    .command('ocr')
+    .description('read labelled plate crops (groundtruth.csv: file,state,PLATE) with the plate OCR alone, one thread')
+    .argument('<dir>', 'folder of plate crops with groundtruth.csv')
+    .addOption(configOption())
+    .addOption(splitOption('a fifth of the crops'))
+    .option('--json', 'print the summary as a JSON last line')
+    .action(run(async (dir: string, options: { config?: string; split: Split; json?: boolean }) => (await import('./bench-command')).benchOcrCommand(dir, options)));
   bench
     .command('pipeline')
     .description('run the synthetic camera live through the whole appliance and score the reads')

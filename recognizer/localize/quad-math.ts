@@ -54,3 +54,13 @@ export function clampQuad(quad: Quad, width: number, height: number): Quad {
   const clamp = (v: number, max: number) => Math.min(Math.max(v, 0), max);
   return quad.map((p) => ({ x: clamp(p.x, width - 1), y: clamp(p.y, height - 1) })) as Quad;
 }
+
+/**
+ * The band of a quad between fractions `from` and `to` of its height (0 top, 1 bottom), along its
+ * own sides: on a whole plate, the strip where the registration characters are.
+ */
+export function quadBand(quad: Quad, from: number, to: number): Quad {
+  const [tl, tr, br, bl] = quad;
+  const at = (a: Point, b: Point, t: number): Point => ({ x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t });
+  return [at(tl, bl, from), at(tr, br, from), at(tr, br, to), at(tl, bl, to)];
+}

@@ -19,7 +19,6 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const crypto = require('node:crypto');
 
 const DIST = path.resolve(__dirname, '..', '..', 'dist');
 const LINE_W = 128;
@@ -34,7 +33,6 @@ const MIN_HEIGHT_PX = 8;
 // At 0.3 and 0.2 a crop's plate is as small as the plates of 1280x720 frames at the detector's 960 px,
 // where the detector's box takes in the whole plate, edges and frame included.
 const DETECT_SCALES = [1, 0.5, 0.3, 0.2];
-const HOLDOUT_PERCENT = 20;
 
 function parseArgs(argv) {
   const args = { crops: '/work/shared/datasets/openalpr-us-crops', out: null };
@@ -57,8 +55,9 @@ function requireDist(rel) {
 
 /** Deterministic hold-out: the same file is always in the same split. */
 function splitOf(file) {
-  const h = crypto.createHash('sha256').update(file).digest().readUInt32BE(0);
-  return h % 100 < HOLDOUT_PERCENT ? 'val' : 'train';
+  // The product's benchmark split (`sightline bench ocr --split heldout`), so both agree.
+  const { isHeldOut, CROP_HOLDOUT_PERCENT } = requireDist('ops/bench/holdout.js');
+  return isHeldOut(file, CROP_HOLDOUT_PERCENT) ? 'val' : 'train';
 }
 
 function normalizePlate(text) {

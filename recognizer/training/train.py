@@ -3,12 +3,14 @@
 Run through train.sh. Steps, all cached under --cache so a rerun skips finished ones:
   1. synthetic plate lines (synth_plates.py), in fixed-seed chunks;
   2. augmented re-warps of the real training lines found by extract-real-lines.js;
-  3. training with CTC, validation on the held-out real lines (the Node-cut 128x32 crops),
-     keeping the checkpoint with the best exact-plate accuracy;
-  4. ONNX export (opset 13, softmax inside) and a check that PyTorch and the export agree.
+  3. whole-plate views of the real training crops (as the plate finder hands plates over);
+  4. training with CTC, validation on the held-out real lines (the Node-cut 128x32 crops) and
+     the held-out crops as whole plates, keeping the checkpoint with the best mean of the two;
+  5. ONNX export (opset 13, softmax inside) and a check that PyTorch and the export agree.
 """
 import argparse
 import csv
+import hashlib
 import json
 import math
 import os
@@ -115,6 +117,22 @@ def read_lines_csv(real_dir):
         return list(csv.DictReader(f))
 
 
+def camera_cut(rng, img, quad, scale, char_px):
+    """A real crop as the camera sees it from farther away (shrunk by `scale`, then camera
+    effects), and `quad` of it warped to the model's input as inference does; now and then
+    inverted (light characters on a dark plate)."""
+    small, q = img, quad
+    if scale < 0.98:
+        h, w = img.shape
+        small = cv2.resize(img, (max(8, int(w * scale)), max(8, int(h * scale))), interpolation=cv2.INTER_AREA)
+        q = q * np.float32([small.shape[1] / w, small.shape[0] / h])
+    grey = sp.degrade(rng, small.astype(np.float32), char_px)
+    line = sp.warp_line(grey, q)
+    if rng.random() < 0.04:
+        line = 255 - line
+    return line
+
+
 def real_aug_one(args):
     """Re-warps one real line from its source crop with detector-box jitter and camera effects."""
     src_path, quad, label, seed, count = args
@@ -149,17 +167,136 @@ def real_aug_one(args):
         q += rng.normal(0, 0.03 * h_line, q.shape).astype(np.float32)
         # The same plate farther away: characters 10-40 px tall in the camera frame.
         char_px = rng.uniform(10, 28) if r >= 0.75 else rng.uniform(10, 40) if rng.random() < 0.8 else rng.uniform(40, 60)
-        s = min(1.0, char_px / max(h_line * 0.8, 1))
-        small = img
-        if s < 0.98:
-            small = cv2.resize(img, (max(8, int(img.shape[1] * s)), max(8, int(img.shape[0] * s))), interpolation=cv2.INTER_AREA)
-            q = q * np.float32([small.shape[1] / img.shape[1], small.shape[0] / img.shape[0]])
-        grey = sp.degrade(rng, small.astype(np.float32), char_px)
-        line = sp.warp_line(grey, q)
-        if rng.random() < 0.04:
-            line = 255 - line
-        out.append(line)
+        out.append(camera_cut(rng, img, q, min(1.0, char_px / max(h_line * 0.8, 1)), char_px))
     return np.stack(out), label
+
+
+def plate_views_one(args):
+    """Views of one real plate crop as the plate finder hands it over: the whole plate or the
+    band of its registration line, the finder's box off by a little on each side, more often
+    too loose (car around the plate) than too tight, a touch of perspective; the plate 18-70 px
+    tall in the camera frame, with camera effects."""
+    src_path, label, seed, count = args
+    cv2.setNumThreads(1)
+    rng = np.random.default_rng(seed)
+    plate = cv2.imread(src_path, cv2.IMREAD_GRAYSCALE)
+    h, w = plate.shape
+    out = []
+    for _ in range(count):
+        # A bit of car around the plate: a flat tone, or the plate's own edge smeared out.
+        pad = int(0.4 * h)
+        if rng.random() < 0.6:
+            img = cv2.copyMakeBorder(plate, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(rng.integers(0, 256)))
+        else:
+            img = cv2.copyMakeBorder(plate, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        top, bottom = (0.15, 0.85) if rng.random() < 0.5 else (0.0, 1.0)
+        dt, db = rng.uniform(-0.06, 0.25, 2) * h
+        dl, dr = rng.uniform(-0.03, 0.12, 2) * w
+        q = np.float32([[-dl, top * h - dt], [w + dr, top * h - dt], [w + dr, bottom * h + db], [-dl, bottom * h + db]]) + pad
+        q += rng.normal(0, 0.025 * h, q.shape).astype(np.float32)
+        plate_px = rng.uniform(18, 70)
+        # Characters are about half the plate's height.
+        char_px = plate_px * 0.5
+        out.append(camera_cut(rng, img, q, min(1.0, plate_px / h), char_px))
+    return np.stack(out), label
+
+
+def photo_views_one(args):
+    """Views of one labelled plate in a street photo, with its real surroundings, as the plate
+    finder hands it over (the same box jitter as plate_views_one)."""
+    src_path, box, label, seed, count = args
+    cv2.setNumThreads(1)
+    rng = np.random.default_rng(seed)
+    img = cv2.imread(src_path, cv2.IMREAD_GRAYSCALE)
+    x, y, w, h = box
+    out = []
+    for _ in range(count):
+        top, bottom = (0.15, 0.85) if rng.random() < 0.5 else (0.0, 1.0)
+        dt, db = rng.uniform(-0.06, 0.25, 2) * h
+        dl, dr = rng.uniform(-0.03, 0.12, 2) * w
+        q = np.float32([[x - dl, y + top * h - dt], [x + w + dr, y + top * h - dt], [x + w + dr, y + bottom * h + db], [x - dl, y + bottom * h + db]])
+        q += rng.normal(0, 0.025 * h, q.shape).astype(np.float32)
+        # Photo plates are already camera-sized: shrink only now and then, never enlarge.
+        scale = rng.uniform(0.6, 1.0) if rng.random() < 0.3 else 1.0
+        out.append(camera_cut(rng, img, q, scale, 0.5 * h * scale))
+    return np.stack(out), label
+
+
+def photo_rows(dev_dir, split):
+    """(photo, box, plate) of the labelled street photos in a split (ops/bench/holdout.ts, 50%)."""
+    rows = []
+    for name in sorted(os.listdir(dev_dir)):
+        if not name.endswith(".txt"):
+            continue
+        with open(os.path.join(dev_dir, name)) as f:
+            fields = f.readline().strip().split("\t")
+        if len(fields) < 6:
+            continue
+        h = int.from_bytes(hashlib.sha256(fields[0].encode()).digest()[:4], "big")
+        if ("val" if h % 100 < 50 else "train") == split:
+            plate = "".join(c for c in "".join(fields[5:]).upper() if c.isalnum())
+            rows.append((os.path.join(dev_dir, fields[0]), tuple(float(v) for v in fields[1:5]), plate))
+    return rows
+
+
+def build_photo_views(cache, dev_dir, per_photo, seed, workers):
+    train = photo_rows(dev_dir, "train")
+    path = os.path.join(cache, "photo-views-%d-%d-%d.npz" % (len(train), per_photo, seed))
+    if os.path.exists(path):
+        d = np.load(path)
+        return d["x"], list(d["y"])
+    jobs = [(p, box, lab, seed * 15485863 + i, per_photo) for i, (p, box, lab) in enumerate(train)]
+    xs, ys = [], []
+    with Pool(workers) as pool:
+        for x, y in pool.imap(photo_views_one, jobs, chunksize=4):
+            xs.append(x)
+            ys.extend([y] * len(x))
+    x, y = np.concatenate(xs), ys
+    np.savez(path, x=x, y=np.array(y))
+    return x, y
+
+
+def crop_rows(crops_dir, split):
+    """(file, plate) of the labelled crops in a split (the hash split of extract-real-lines.js)."""
+    rows = []
+    with open(os.path.join(crops_dir, "groundtruth.csv")) as f:
+        for line in f:
+            parts = [p.strip() for p in line.strip().split(",")]
+            if len(parts) != 3:
+                continue
+            name, plate = parts[0], "".join(c for c in parts[2].upper() if c.isalnum())
+            h = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
+            if ("val" if h % 100 < 20 else "train") == split:
+                rows.append((name, plate))
+    return rows
+
+
+def build_plate_views(cache, crops_dir, per_crop, seed, workers):
+    """Augmented whole-plate views of the training crops, and the held-out crops as the finder
+    would hand them over (whole, and the registration band), without augmentation."""
+    train = crop_rows(crops_dir, "train")
+    path = os.path.join(cache, "plate-views-%d-%d-%d.npz" % (len(train), per_crop, seed))
+    if os.path.exists(path):
+        d = np.load(path)
+        xa, ya = d["x"], list(d["y"])
+    else:
+        jobs = [(os.path.join(crops_dir, f), lab, seed * 104729 + i, per_crop) for i, (f, lab) in enumerate(train)]
+        xs, ys = [], []
+        with Pool(workers) as pool:
+            for x, y in pool.imap(plate_views_one, jobs, chunksize=8):
+                xs.append(x)
+                ys.extend([y] * len(x))
+        xa, ya = np.concatenate(xs), ys
+        np.savez(path, x=xa, y=np.array(ya))
+    xv, yv = [], []
+    for f, lab in crop_rows(crops_dir, "val"):
+        img = cv2.imread(os.path.join(crops_dir, f), cv2.IMREAD_GRAYSCALE)
+        h, w = img.shape
+        for top, bottom in ((0.0, 1.0), (0.15, 0.85)):
+            quad = np.float32([[0, top * h], [w, top * h], [w, bottom * h], [0, bottom * h]])
+            xv.append(np.clip(np.round(sp.warp_line(img.astype(np.float32), quad)), 0, 255).astype(np.uint8))
+            yv.append(lab)
+    return (xa, ya), (np.stack(xv), yv)
 
 
 def build_real(cache, real_dir, crops_dir, per_line, seed, workers):
@@ -257,9 +394,12 @@ def main():
     ap.add_argument("--out-dir", required=True, help="recognizer/models")
     ap.add_argument("--synthetic", type=int, default=100000)
     ap.add_argument("--real-per-line", type=int, default=40)
-    ap.add_argument("--steps", type=int, default=7000)
+    ap.add_argument("--plate-views-per-crop", type=int, default=30)
+    ap.add_argument("--dev", default=None, help="labelled street photos; only the training half is read")
+    ap.add_argument("--photo-views", type=int, default=60, help="augmented views of each training street photo's plate")
+    ap.add_argument("--steps", type=int, default=10000)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--real-fraction", type=float, default=0.35)
+    ap.add_argument("--real-fraction", type=float, default=0.4)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--seed", type=int, default=20240611)
@@ -279,9 +419,22 @@ def main():
     t = time.time()
     (xa, ya), (xt, yt), (xv, yv, pv) = build_real(args.cache, args.real, args.crops, args.real_per_line, args.seed, args.threads)
     t_real = time.time() - t
-    xr = np.concatenate([xa, xt])
-    yr = ya + yt
-    log("real lines: %d train (%d augmented + %d as cut), %d held out (%.0fs)" % (len(xt), len(xa), len(xt), len(xv), t_real))
+    t = time.time()
+    (xpa, ypa), (xpv, ypv) = build_plate_views(args.cache, args.crops, args.plate_views_per_crop, args.seed, args.threads)
+    t_real += time.time() - t
+    # The real part of each batch: text-detector lines, crops as whole plates and, where the
+    # street photos are given, their training half's plates as the finder sees them.
+    pools = [(np.concatenate([xa, xt]), ya + yt, 0.5), (xpa, ypa, 0.35)]
+    if args.dev:
+        t = time.time()
+        xph, yph = build_photo_views(args.cache, args.dev, args.photo_views, args.seed, args.threads)
+        t_real += time.time() - t
+        pools.append((xph, yph, 0.15))
+        log("street-photo plate views: %d (training half of %s)" % (len(xph), args.dev))
+    pool_p = np.array([w for _, _, w in pools])
+    pool_p /= pool_p.sum()
+    log("real lines: %d train (%d augmented + %d as cut), %d held out; whole-plate views: %d train, %d held out (%.0fs)"
+        % (len(xt), len(xa), len(xt), len(xv), len(xpa), len(xpv), t_real))
 
     model = PlateCRNN()
     params = sum(p.numel() for p in model.parameters())
@@ -301,9 +454,14 @@ def main():
     running = 0.0
     for step in range(1, args.steps + 1):
         i_s = rng.integers(0, len(xs), n_syn)
-        i_r = rng.integers(0, len(xr), n_real)
-        xb = to_tensor(np.concatenate([xs[i_s], xr[i_r]]))
-        labels = [ys[i] for i in i_s] + [yr[i] for i in i_r]
+        which = rng.choice(len(pools), n_real, p=pool_p)
+        real_x, real_y = [], []
+        for k, (px, py, _) in enumerate(pools):
+            idx = rng.integers(0, len(px), int((which == k).sum()))
+            real_x.append(px[idx])
+            real_y.extend(py[i] for i in idx)
+        xb = to_tensor(np.concatenate([xs[i_s], *real_x]))
+        labels = [ys[i] for i in i_s] + real_y
         xb = light_aug(xb, gen)
         targets, lengths = encode(labels)
         logits = model(xb)
@@ -324,11 +482,15 @@ def main():
                 sc: round(float(np.mean([p == t for p, t, s in zip(preds, yv, pv) if s == sc])), 4)
                 for sc in sorted(set(pv), key=float, reverse=True)
             }
+            plate_acc, _ = evaluate(model, xpv, ypv)
             syn_acc, _ = evaluate(model, xs[:1000], ys[:1000])
-            history.append({"step": step, "loss": round(running, 4), "heldout": round(float(acc), 4)})
-            log("eval step %d: held-out real %.4f (by detector scale %s), synthetic(train) %.4f" % (step, acc, by_scale, syn_acc))
-            if acc > best["acc"]:
-                best = {"acc": float(acc), "step": step, "byDetectorScale": by_scale}
+            history.append({"step": step, "loss": round(running, 4), "heldout": round(float(acc), 4), "heldoutPlates": round(float(plate_acc), 4)})
+            log("eval step %d: held-out real lines %.4f (by detector scale %s), held-out whole plates %.4f, synthetic(train) %.4f"
+                % (step, acc, by_scale, plate_acc, syn_acc))
+            # Both ways the product cuts plates count: text-detector lines and finder plates.
+            score = (acc + plate_acc) / 2
+            if score > best["acc"]:
+                best = {"acc": float(score), "step": step, "lines": float(acc), "plates": float(plate_acc), "byDetectorScale": by_scale}
                 torch.save(model.state_dict(), ckpt)
     train_s = time.time() - t_train
     log("best held-out %.4f at step %d; training %.0fs" % (best["acc"], best["step"], train_s))
@@ -351,6 +513,10 @@ def main():
             "real_train_plates": int(len(xt)),
             "real_train_augmented_lines": int(len(xa)),
             "real_heldout_lines": int(len(xv)),
+            "real_train_plate_views": int(len(xpa)),
+            "street_photo_views": int(len(pools[2][0])) if len(pools) > 2 else 0,
+            "pool_weights": [round(float(w), 3) for w in pool_p],
+            "real_heldout_plate_views": int(len(xpv)),
             "real_fraction_per_batch": args.real_fraction,
         },
         "steps": args.steps,

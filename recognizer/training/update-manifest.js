@@ -1,30 +1,32 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Writes the "plateOcr" entry of recognizer/models/manifest.json after a training run: checksums
- * of plate-ocr.onnx and its charset, the model's input, and what the run was (data, steps, seed,
- * time, held-out accuracy). Only that entry's text changes; the other entries stay byte for byte,
- * and the result is checked to parse with them unchanged.
+ * Writes one entry of recognizer/models/manifest.json after a training run: "plateOcr" (checksums
+ * of plate-ocr.onnx and its charset, the model's input, and what the run was: data, steps, seed,
+ * time, held-out accuracy) or, with --finder, "plateFinder" (plate-finder.onnx, from
+ * train_finder.py's report). Only that entry's text changes; the other entries stay byte for
+ * byte, and the result is checked to parse with them unchanged.
  *
  * Usage: node recognizer/training/update-manifest.js --manifest FILE --report train-report.json
  *          --check check-onnx.json --real DIR (extract-real-lines.js output)
+ *        node recognizer/training/update-manifest.js --finder --manifest FILE --report finder-report.json
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { isDeepStrictEqual } = require('node:util');
 
-const ENTRY = 'plateOcr';
-
 function parseArgs(argv) {
-  const args = { manifest: null, report: null, check: null, real: null };
-  for (let i = 2; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, '');
-    if (!(key in args) || argv[i + 1] === undefined) throw new Error(`update-manifest: unknown or incomplete argument "${argv[i]}"`);
-    args[key] = argv[i + 1];
+  const finder = argv.includes('--finder');
+  const args = finder ? { manifest: null, report: null } : { manifest: null, report: null, check: null, real: null };
+  const rest = argv.slice(2).filter((a) => a !== '--finder');
+  for (let i = 0; i < rest.length; i += 2) {
+    const key = rest[i].replace(/^--/, '');
+    if (!(key in args) || rest[i + 1] === undefined) throw new Error(`update-manifest: unknown or incomplete argument "${rest[i]}"`);
+    args[key] = rest[i + 1];
   }
   for (const key of Object.keys(args)) if (!args[key]) throw new Error(`update-manifest: --${key} is required`);
-  return args;
+  return { ...args, finder };
 }
 
 function readJson(file) {
@@ -74,16 +76,11 @@ function endOfObject(text, open) {
   throw new Error('update-manifest: unbalanced braces');
 }
 
-function main() {
-  const args = parseArgs(process.argv);
-  const dir = path.dirname(args.manifest);
-  const text = fs.readFileSync(args.manifest, 'utf8');
-  const before = readJson(args.manifest);
+function plateOcrEntry(args, dir) {
   const report = readJson(args.report);
   const check = readJson(args.check);
   const real = realCounts(args.real);
-
-  const entry = {
+  return {
     kind: 'plate-ctc',
     file: 'plate-ocr.onnx',
     sha256: sha256(path.join(dir, 'plate-ocr.onnx')),
@@ -101,9 +98,10 @@ function main() {
     training: {
       data:
         `${report.data.synthetic_lines} synthetic US plate lines (PIL-rendered, condensed bold sans fonts, camera degradations) ` +
-        `+ ${real.train.lines} real line crops from ${real.train.crops} plates (${report.data.real_train_augmented_lines} augmented re-warps), ` +
+        `+ ${real.train.lines} real line crops from ${real.train.crops} plates (${report.data.real_train_augmented_lines} augmented re-warps, ` +
+        `${report.data.real_train_plate_views} augmented whole-plate views), ` +
         'cut by the PP-OCR detector (crop at 1, 0.5, 0.3, 0.2 size) from the training 80% of openalpr-us-crops (benchmark data, AGPL-3.0; not shipped); ' +
-        `held out: ${real.val.lines} line crops of ${real.val.crops} plates from the other 20% (split by a hash of the file name)`,
+        `held out: ${real.val.lines} line crops of ${real.val.crops} plates from the other 20% (split by a hash of the file name), and those plates whole`,
       steps: report.steps,
       batch: report.batch,
       seed: report.seed,
@@ -111,13 +109,52 @@ function main() {
       heldOutExactAccuracy: {
         allLines: check.heldOut.accuracy,
         byDetectorScale: Object.fromEntries(Object.entries(check.heldOut.byDetectorScale).map(([scale, r]) => [scale, r.accuracy])),
+        wholePlates: report.best.plates,
       },
       time: `${Math.round(report.seconds.total / 60)} min on 2 CPU cores (data ${Math.round((report.seconds.synthetic + report.seconds.real_augment) / 60)} min, training ${Math.round(report.seconds.training / 60)} min)`,
       description:
-        'CTC loss, AdamW with a one-cycle schedule, 35% real lines per batch; the checkpoint with the best exact-plate ' +
-        'accuracy on the held-out real lines is exported (ONNX opset 13). Retrain: recognizer/training/train.sh',
+        `CTC loss, AdamW with a one-cycle schedule, ${Math.round(report.data.real_fraction_per_batch * 100)}% real lines and plate views per batch; the checkpoint with the best mean exact-plate ` +
+        'accuracy on the held-out real lines and held-out whole plates is exported (ONNX opset 13). Retrain: recognizer/training/train.sh',
     },
   };
+}
+
+function plateFinderEntry(args, dir) {
+  const report = readJson(args.report);
+  return {
+    kind: 'plate-finder',
+    file: 'plate-finder.onnx',
+    sha256: sha256(path.join(dir, 'plate-finder.onnx')),
+    input: { name: 'x', shape: [1, 3, 'H', 'W'] },
+    output: { name: 'prob', shape: [1, 1, 'H/4', 'W/4'] },
+    source:
+      'Sightline plate finder: a small fully convolutional network (FPN to stride 4, sigmoid included) trained in this ' +
+      'repository by recognizer/training/train-finder.sh. Input: the frame shrunk so its long side is 640 (H, W multiples ' +
+      'of 32), BGR, v/127.5-1. Output: per 4x4 cell, the probability that it lies on a plate.',
+    training: {
+      data:
+        `${report.train_scenes} generated 256x256 scenes (synthetic traffic frames of the product's own camera, procedural ` +
+        'clutter with non-plate text, drawn plates, and real plate photos from the training 80% of openalpr-us-crops: ' +
+        'benchmark data, AGPL-3.0, not shipped); validation: ' +
+        `${report.validation_scenes} scenes built only from the held-out 20% of the crops (split by a hash of the file name)`,
+      parameters: report.parameters,
+      steps: report.steps,
+      batch: report.batch,
+      seed: report.seed,
+      best: report.best,
+      time: `${Math.round((report.data_seconds + report.train_seconds) / 60)} min on ${report.threads} CPU threads (scenes ${Math.round(report.data_seconds / 60)} min, training ${Math.round(report.train_seconds / 60)} min)`,
+      description: 'Soft BCE (positive weight 3) + Dice on the stride-4 plate mask, AdamW one-cycle; the checkpoint with the best held-out recall (less 5x false-positive area) is exported (ONNX opset 13). Retrain: recognizer/training/train-finder.sh',
+    },
+  };
+}
+
+function main() {
+  const args = parseArgs(process.argv);
+  const dir = path.dirname(args.manifest);
+  const text = fs.readFileSync(args.manifest, 'utf8');
+  const before = readJson(args.manifest);
+  const ENTRY = args.finder ? 'plateFinder' : 'plateOcr';
+  const entry = args.finder ? plateFinderEntry(args, dir) : plateOcrEntry(args, dir);
   const entryText = format(entry, '    ');
 
   let updated;

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import cv = require('../../drivers/opencv');
 import { SqliteReadStore } from '../../firmware/store/sqlite-read-store';
 import { lastJson, runCli } from '../support/run-cli';
+import { CROP_HOLDOUT_PERCENT, isHeldOut } from '../../ops/bench/holdout';
 import { framesWithPlates } from '../support/synthetic-frames';
 import { useTempDir } from '../support/temp-dir';
 
@@ -145,12 +146,52 @@ describe('sightline command line (real processes)', function () {
     assert.match(bad.stderr, /img0\.txt: expected NAME, x, y, w, h, PLATE/);
   });
 
+  it('benchmarks the plate OCR on labelled crops, all or the held-out split', async () => {
+    const dir = path.join(tmp(), 'crops');
+    mkdirSync(dir);
+    const rows: string[] = [];
+    for (const frame of await framesWithPlates(10, { width: 1280, height: 720 })) {
+      if (frame.image.kind !== 'bgr') continue;
+      const mat = new cv.Mat(frame.image.pixels, frame.image.height, frame.image.width, cv.CV_8UC3);
+      for (const t of frame.truth ?? []) {
+        const b = t.box;
+        if (b.x < 0 || b.y < 0 || b.x + b.width > mat.cols || b.y + b.height > mat.rows) continue;
+        const name = `p${rows.length}.png`;
+        cv.imwrite(path.join(dir, name), mat.getRegion(new cv.Rect(Math.round(b.x), Math.round(b.y), Math.round(b.width), Math.round(b.height))));
+        rows.push(`${name},xx,${t.text}`);
+      }
+    }
+    assert.ok(rows.length >= 5);
+    writeFileSync(path.join(dir, 'groundtruth.csv'), rows.join('\n') + '\n');
+    const result = await runCli(['bench', 'ocr', dir, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const s = lastJson<{ crops: number; split: string; top1: number; topN: number; ocr_ms: { median: number; p95: number } }>(result);
+    assert.equal(s.crops, rows.length);
+    assert.equal(s.split, 'all');
+    assert.ok(s.top1 >= 0.6, `top1 ${s.top1}`);
+    assert.ok(s.topN >= s.top1);
+    assert.ok(s.ocr_ms.median > 0 && s.ocr_ms.p95 >= s.ocr_ms.median);
+    assert.equal(result.lines.length, rows.length + 1, 'one line per crop, then the summary');
+
+    const held = rows.filter((r) => isHeldOut(r.split(',')[0], CROP_HOLDOUT_PERCENT)).length;
+    const heldRun = await runCli(['bench', 'ocr', dir, '--split', 'heldout', '--json']);
+    if (held === 0) assert.match(heldRun.stderr, /no labelled crops/);
+    else assert.equal(lastJson<{ crops: number }>(heldRun).crops, held);
+
+    writeFileSync(path.join(dir, 'groundtruth.csv'), 'p0.png,xx\n');
+    const bad = await runCli(['bench', 'ocr', dir, '--json']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /groundtruth\.csv:1: expected file,state,PLATE/);
+  });
+
   it('benchmarks the live pipeline on the synthetic camera', async () => {
     const config = writeConfig(tmp(), 'camera:\n  synthetic: { width: 1280, height: 720, fps: 10, vehiclesPerMinute: 40 }\nlog: { level: warn }\n');
     const result = await runCli(['bench', 'pipeline', '--config', config, '--seconds', '8', '--json']);
     assert.equal(result.code, 0, result.stderr);
-    const s = lastJson<Record<string, number> & { latency_ms: { p50: number; p99: number } }>(result);
+    const s = lastJson<Record<string, number> & { latency_ms: { p50: number; p99: number }; stages_ms: Record<string, number> }>(result);
     for (const key of ['fps', 'frames', 'dropped', 'vehicles', 'reads', 'correct', 'rss_mb']) assert.equal(typeof s[key], 'number', key);
+    for (const stage of ['decode', 'preprocess', 'localize', 'ocr', 'vote']) assert.ok(s.stages_ms[stage] >= 0, `stage ${stage}`);
+    assert.ok(s.stages_ms.localize > 0, 'every recognized frame is searched for plates');
     assert.ok(s.frames > 0 && s.fps > 0);
     assert.ok(s.correct <= s.vehicles);
     assert.ok(s.rss_mb > 50);

@@ -5,17 +5,23 @@ import cv = require('../../drivers/opencv');
 import { boxIoU, quadBounds } from '../../drivers/camera/geometry';
 import { PlateFormatRules } from '../../firmware/pipeline/plate-format';
 import { rankCandidates } from '../../firmware/pipeline/format-candidates';
+import sinon from 'sinon';
 import { PlateReader } from '../../recognizer/plate-reader';
+import { TextDetector } from '../../recognizer/localize/text-detector';
 import { RecognizerError } from '../../recognizer/recognizer-error';
 import { datasetDir } from '../support/datasets';
 import { framesWithPlates } from '../support/synthetic-frames';
 
-describe('PlateReader (real OpenCV and onnxruntime)', () => {
+for (const [name, options] of [
+  ['plate finder (default)', {}],
+  ['plate finder, text-line fallback', { textFallbackBelow: 0.85 }],
+  ['text-line detector', { localizer: 'text' }],
+] as const) describe(`PlateReader, ${name} (real OpenCV and onnxruntime)`, () => {
   let reader: PlateReader;
   const rules = new PlateFormatRules({ region: 'us', mode: 'downrank', custom: [] });
 
   before(async () => {
-    reader = await PlateReader.load({ threads: 1 });
+    reader = await PlateReader.load({ threads: 1, ...options });
   });
 
   it('reads the plates of synthetic traffic frames, where they are', async () => {
@@ -72,5 +78,59 @@ describe('PlateReader (real OpenCV and onnxruntime)', () => {
       if (rankCandidates(result.candidates, rules)[0]?.text === label) exact++;
     }
     assert.ok(exact >= 7, `${exact} of ${images.length} real photos read exactly`);
+  });
+});
+
+describe('PlateReader.readPlateImage: a crop that is one plate', () => {
+  it('reads plate crops cut from synthetic frames without looking for them', async () => {
+    const reader = await PlateReader.load({ threads: 1, textFallbackBelow: 0 });
+    const frames = await framesWithPlates(6);
+    let plates = 0;
+    let read = 0;
+    for (const frame of frames) {
+      if (frame.image.kind !== 'bgr') continue;
+      const mat = new cv.Mat(frame.image.pixels, frame.image.height, frame.image.width, cv.CV_8UC3);
+      for (const truth of frame.truth ?? []) {
+        const b = truth.box;
+        if (b.x < 0 || b.y < 0 || b.x + b.width > mat.cols || b.y + b.height > mat.rows) continue;
+        plates++;
+        const crop = mat.getRegion(new cv.Rect(Math.round(b.x), Math.round(b.y), Math.round(b.width), Math.round(b.height)));
+        const result = await reader.readPlateImage({ kind: 'encoded', name: 'crop.png', bytes: cv.imencode('.png', crop) });
+        assert.equal(result.timings.localize, 0, 'no localization');
+        if (result.candidates[0]?.text === truth.text) read++;
+      }
+    }
+    assert.ok(plates >= 4);
+    assert.ok(read >= Math.ceil(plates * 0.75), `read ${read} of ${plates} crops`);
+  });
+
+  it('refuses when the plate OCR is not loaded', async () => {
+    const reader = await PlateReader.load({ threads: 1, localizer: 'text', ocr: 'general' });
+    const png = cv.imencode('.png', new cv.Mat(40, 120, cv.CV_8UC3, [200, 200, 200]));
+    await assert.rejects(reader.readPlateImage({ kind: 'encoded', name: 'p.png', bytes: png }), (e: RecognizerError) => e.code === 'MODEL_MISSING');
+  });
+});
+
+describe('PlateReader text-line fallback', () => {
+  afterEach(() => sinon.restore());
+
+  it('runs the text-line detector only where the finder read nothing confidently, and only when asked', async () => {
+    const locate = sinon.spy(TextDetector.prototype, 'locate');
+    const blank = new cv.Mat(720, 1280, cv.CV_8UC3, [90, 90, 90]);
+    const frame = { kind: 'bgr' as const, width: 1280, height: 720, pixels: blank.getData() };
+
+    const finderOnly = await PlateReader.load({ threads: 1 });
+    await finderOnly.read(frame);
+    assert.equal(locate.callCount, 0, 'not loaded by default');
+
+    const withFallback = await PlateReader.load({ threads: 1, textFallbackBelow: 0.85 });
+    locate.resetHistory();
+    await withFallback.read(frame);
+    assert.equal(locate.callCount, 1, 'nothing found: the text-line detector looks too');
+
+    const [plateFrame] = await framesWithPlates(1);
+    const result = await withFallback.read(plateFrame.image);
+    const sure = result.candidates.some((c) => c.confidence >= 0.85);
+    assert.equal(locate.callCount, sure ? 1 : 2, sure ? 'a confident read: no fallback' : 'no confident read: fallback');
   });
 });

@@ -93,7 +93,7 @@ describe('loadConfig', () => {
         synthetic: { width: 640, height: 480, fps: 12, seed: 42, vehiclesPerMinute: 120, nightFraction: 0.75 },
         reconnect: { initialDelayMs: 250, maxDelayMs: 10000 },
       },
-      recognizer: { workers: 3, threadsPerWorker: 2, detectLongSide: 1280, minConfidence: 0.6, ocr: 'general' },
+      recognizer: { workers: 3, threadsPerWorker: 2, detectLongSide: 1280, localizer: 'text', finderLongSide: 512, textFallbackBelow: 0.7, minConfidence: 0.6, ocr: 'general' },
       pipeline: {
         tracker: { windowMs: 2000, maxTrackMs: 20000, minFrames: 3, confirmFrames: 4, maxAlternatives: 2 },
         plateFormat: {
