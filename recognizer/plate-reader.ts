@@ -77,6 +77,8 @@ const MAX_PLATE_CHARS = 10;
 const CROP_GROW_X = 0.12;
 const CROP_GROW_Y = 0.45;
 const CROP_JPEG_QUALITY = 90;
+/** Alternatives kept per candidate (the Read type allows 5). */
+const MAX_ALTERNATIVES = 5;
 // A found plate's evidence crop: the plate and a little of the car around it.
 const PLATE_CROP_GROW = 0.06;
 /**
@@ -134,10 +136,25 @@ export function mergeAgreeing(readings: PlateReading[]): PlateReading[] {
       ...m,
       confidence: 1 - (1 - m.confidence) * (1 - r.confidence),
       charConfidences: m.charConfidences.map((p, k) => Math.max(p, r.charConfidences[k] ?? 0)),
-      alternatives: alternatives.sort((a, b) => b.confidence - a.confidence).slice(0, 5),
+      alternatives: alternatives.sort((a, b) => b.confidence - a.confidence).slice(0, MAX_ALTERNATIVES),
     };
   }
   return merged;
+}
+
+/**
+ * One region's readings as one candidate: the most confident reading, with the others (and
+ * every alternative) as its alternatives. A region gives one candidate so the tracker sees one
+ * sighting per plate per frame, not rival sightings of the same plate that start rival tracks.
+ */
+export function oneReadingPerRegion(readings: PlateReading[]): PlateReading | null {
+  if (readings.length === 0) return null;
+  const [best, ...others] = [...readings].sort((a, b) => b.confidence - a.confidence);
+  const offered = [...others.map((r) => ({ text: r.text, confidence: r.confidence })), ...readings.flatMap((r) => r.alternatives)]
+    .filter((a) => a.text !== best.text)
+    .sort((a, b) => b.confidence - a.confidence);
+  const alternatives = offered.filter((a, i) => offered.findIndex((b) => b.text === a.text) === i).slice(0, MAX_ALTERNATIVES);
+  return { ...best, alternatives };
 }
 
 function cropEvidence(image: Mat, quad: Quad, growX: number, growY: number): Buffer {
@@ -277,10 +294,8 @@ export class PlateReader {
     const candidates: PlateCandidate[] = [];
     plates.forEach((plate, i) => {
       const perView = decoded.slice(i * PLATE_VIEWS.length, (i + 1) * PLATE_VIEWS.length).map(toPlateReading);
-      const readings = mergeAgreeing(perView).filter((r) => isPlausibleReading(r, this.options.minConfidence));
-      if (readings.length === 0) return;
-      const crop = cropEvidence(mat, plate.quad, PLATE_CROP_GROW, PLATE_CROP_GROW);
-      for (const reading of readings) candidates.push({ ...reading, quad: plate.quad, crop });
+      const reading = oneReadingPerRegion(mergeAgreeing(perView).filter((r) => isPlausibleReading(r, this.options.minConfidence)));
+      if (reading) candidates.push({ ...reading, quad: plate.quad, crop: cropEvidence(mat, plate.quad, PLATE_CROP_GROW, PLATE_CROP_GROW) });
     });
     return candidates;
   }
@@ -291,10 +306,8 @@ export class PlateReader {
     const perReader = await Promise.all(this.lineReaders.map((reader) => reader.readLines(mat, quads)));
     const candidates: PlateCandidate[] = [];
     lines.forEach((line, i) => {
-      const readings = mergeAgreeing(perReader.map((decoded) => toPlateReading(decoded[i]))).filter((r) => isPlausibleReading(r, this.options.minConfidence));
-      if (readings.length === 0) return;
-      const crop = cropEvidence(mat, line.quad, CROP_GROW_X, CROP_GROW_Y);
-      for (const reading of readings) candidates.push({ ...reading, quad: line.quad, crop });
+      const reading = oneReadingPerRegion(mergeAgreeing(perReader.map((decoded) => toPlateReading(decoded[i]))).filter((r) => isPlausibleReading(r, this.options.minConfidence)));
+      if (reading) candidates.push({ ...reading, quad: line.quad, crop: cropEvidence(mat, line.quad, CROP_GROW_X, CROP_GROW_Y) });
     });
     return candidates;
   }

@@ -188,12 +188,17 @@ export class PlateTracker {
     return votes;
   }
 
+  /**
+   * Confirmed when the vote leader was read directly in enough frames and holds CONFIRM_SHARE of
+   * the direct readings' weight. Alternatives help rank the final read but not confirm it early:
+   * every reading offers several, and counting them would keep any track below the share.
+   */
   private isConfirmed(track: Track): boolean {
-    const votes = this.votes(track);
-    const total = [...votes.values()].reduce((a, b) => a + b, 0);
-    const [leader, weight] = [...votes.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
-    const agreeing = track.sightings.filter((s) => s.text === leader).length;
-    return agreeing >= Math.max(this.options.confirmFrames, this.options.minFrames) && weight >= CONFIRM_SHARE * total;
+    const [leader] = [...this.votes(track).entries()].sort((a, b) => b[1] - a[1])[0] ?? [''];
+    const agreeing = track.sightings.filter((s) => s.text === leader);
+    const direct = track.sightings.reduce((sum, s) => sum + s.weight, 0);
+    const leaderWeight = agreeing.reduce((sum, s) => sum + s.weight, 0);
+    return agreeing.length >= Math.max(this.options.confirmFrames, this.options.minFrames) && leaderWeight >= CONFIRM_SHARE * direct;
   }
 
   private expire(sourceId: string | null, now: number): TrackedRead[] {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mergeAgreeing } from '../../recognizer/plate-reader';
+import { mergeAgreeing, oneReadingPerRegion } from '../../recognizer/plate-reader';
 import type { PlateReading } from '../../recognizer/ocr/plate-reading';
 
 function reading(text: string, confidence: number, alternatives: PlateReading['alternatives'] = []): PlateReading {
@@ -17,5 +17,25 @@ describe('mergeAgreeing', () => {
 
   it('keeps disagreeing readings apart, in order', () => {
     assert.deepEqual(mergeAgreeing([reading('7ABC123', 0.8), reading('7A8C123', 0.7)]).map((r) => r.text), ['7ABC123', '7A8C123']);
+  });
+});
+
+describe('oneReadingPerRegion', () => {
+  it('keeps the most confident reading and offers the others and their alternatives, best first, once each', () => {
+    const one = oneReadingPerRegion([
+      reading('7ABC123', 0.7, [{ text: '7ABC128', confidence: 0.4 }]),
+      reading('7A8C123', 0.9, [{ text: '7ABC123', confidence: 0.5 }, { text: '7ABC128', confidence: 0.3 }]),
+    ]);
+    assert.ok(one);
+    assert.equal(one.text, '7A8C123');
+    assert.equal(one.confidence, 0.9);
+    assert.deepEqual(one.alternatives, [
+      { text: '7ABC123', confidence: 0.7 },
+      { text: '7ABC128', confidence: 0.4 },
+    ]);
+  });
+
+  it('gives nothing for a region with no reading', () => {
+    assert.equal(oneReadingPerRegion([]), null);
   });
 });

@@ -105,9 +105,9 @@ describe('RecognizerPool (real worker threads)', function () {
       if (entry.charset) copyFileSync(resolveModelFile(entry.charset, base, 'charset'), path.join(dir, `${name}.charset.txt`));
       models[name] = { ...entry, package: undefined, file: `${name}.onnx`, charset };
     }
-    writeFileSync(path.join(dir, 'recognizer.onnx'), Buffer.from('not the model'));
+    writeFileSync(path.join(dir, 'plateFinder.onnx'), Buffer.from('not the model'));
     const manifestPath = path.join(dir, 'manifest.json');
     writeFileSync(manifestPath, JSON.stringify({ models }));
-    await assert.rejects(RecognizerPool.start({ workers: 1, reader: { manifestPath } }), (e: RecognizerError) => e.code === 'MODEL_ALTERED' && e.message.includes('recognizer.onnx'));
+    await assert.rejects(RecognizerPool.start({ workers: 1, reader: { manifestPath } }), (e: RecognizerError) => e.code === 'MODEL_ALTERED' && e.message.includes('plateFinder.onnx'));
   });
 });

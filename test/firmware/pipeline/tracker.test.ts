@@ -67,6 +67,26 @@ describe('PlateTracker', () => {
     assert.deepEqual(tracker.flushAll(), []);
   });
 
+  it('confirms early on direct readings even when every reading offers several alternatives', () => {
+    const tracker = new PlateTracker(OPTIONS, rules);
+    const offering = (x: number) => ({
+      ...candidate('8XYZ456', x, 0.9),
+      alternatives: ['8XYZ45', 'BXYZ456', '8XY2456', '8XYZ4S6', '8XYZ466'].map((text) => ({ text, confidence: 0.85 })),
+    });
+    assert.deepEqual(tracker.observe(frame(0), [offering(100)]), []);
+    assert.deepEqual(tracker.observe(frame(1), [offering(140)]), []);
+    const confirmed = tracker.observe(frame(2), [offering(180)]);
+    assert.deepEqual(confirmed.map((r) => r.read.plate), ['8XYZ456']);
+  });
+
+  it('does not confirm early while direct readings disagree', () => {
+    const tracker = new PlateTracker(OPTIONS, rules);
+    const texts = ['8XYZ456', '8XYZ458', '8XYZ459', '8XYZ456', '8XYZ458', '8XYZ459', '8XYZ456'];
+    const early = texts.flatMap((t, i) => tracker.observe(frame(i), [candidate(t, 100 + i * 40)]));
+    assert.deepEqual(early, [], 'the leader never holds 60% of the direct readings');
+    assert.deepEqual(tracker.flushAll().map((r) => r.read.plate), ['8XYZ456']);
+  });
+
   it('follows a fast plate that jumps far between the frames a busy recognizer took, by its text', () => {
     const tracker = new PlateTracker({ ...OPTIONS, confirmFrames: 100 }, rules);
     // 400 px per sighting: more than three plate widths, too far for position alone.
