@@ -41,7 +41,7 @@ dist/.built: $(STAMPS)/npm tsconfig.json $(TS_SOURCES)
 build: dist/.built
 
 run: setup
-	node bin/sightline.js run
+	bin/sightline run
 
 test: setup
 	npx mocha

@@ -57,7 +57,9 @@ export class PlateFinder {
   /** Shrinks the frame and packs it as the model's planar input. */
   prepare(image: Mat): { tensor: ort.Tensor; w: number; h: number; sx: number; sy: number } {
     const { w, h } = inputSize(image.cols, image.rows, this.options.longSide);
-    const bgr = image.resize(h, w, 0, 0, cv.INTER_AREA).getData();
+    const resized = image.resize(h, w, 0, 0, cv.INTER_AREA);
+    const bgr = resized.getData();
+    resized.release();
     const plane = w * h;
     const data = new Float32Array(3 * plane);
     for (let p = 0, i = 0; p < plane; p++, i += 3) {

@@ -8,12 +8,13 @@ export interface CliResult {
   lines: string[];
 }
 
-export const SIGHTLINE_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'sightline.js');
+// The installed command itself (the shell launcher), as a user or a service runs it.
+export const SIGHTLINE_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'sightline');
 
 /** Runs `sightline ARGS` as a real child process and collects what it prints. */
 export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; onStdout?: (chunk: string) => void } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SIGHTLINE_BIN, ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(SIGHTLINE_BIN, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
