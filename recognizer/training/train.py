@@ -242,13 +242,19 @@ def photo_rows(dev_dir, split):
 def build_photo_views(cache, dev_dir, per_photo, seed, workers):
     train = photo_rows(dev_dir, "train")
     path = os.path.join(cache, "photo-views-%d-%d-%d.npz" % (len(train), per_photo, seed))
+    jobs = [(p, box, lab, seed * 15485863 + i, per_photo) for i, (p, box, lab) in enumerate(train)]
+    return cached_views(path, photo_views_one, jobs, 4, workers)
+
+
+def cached_views(path, make_views, jobs, chunksize, workers):
+    """Views made by make_views(job) -> (images, label) over a process pool, or the cached .npz
+    of an earlier run with the same inputs."""
     if os.path.exists(path):
         d = np.load(path)
         return d["x"], list(d["y"])
-    jobs = [(p, box, lab, seed * 15485863 + i, per_photo) for i, (p, box, lab) in enumerate(train)]
     xs, ys = [], []
     with Pool(workers) as pool:
-        for x, y in pool.imap(photo_views_one, jobs, chunksize=4):
+        for x, y in pool.imap(make_views, jobs, chunksize=chunksize):
             xs.append(x)
             ys.extend([y] * len(x))
     x, y = np.concatenate(xs), ys
@@ -276,18 +282,8 @@ def build_plate_views(cache, crops_dir, per_crop, seed, workers):
     would hand them over (whole, and the registration band), without augmentation."""
     train = crop_rows(crops_dir, "train")
     path = os.path.join(cache, "plate-views-%d-%d-%d.npz" % (len(train), per_crop, seed))
-    if os.path.exists(path):
-        d = np.load(path)
-        xa, ya = d["x"], list(d["y"])
-    else:
-        jobs = [(os.path.join(crops_dir, f), lab, seed * 104729 + i, per_crop) for i, (f, lab) in enumerate(train)]
-        xs, ys = [], []
-        with Pool(workers) as pool:
-            for x, y in pool.imap(plate_views_one, jobs, chunksize=8):
-                xs.append(x)
-                ys.extend([y] * len(x))
-        xa, ya = np.concatenate(xs), ys
-        np.savez(path, x=xa, y=np.array(ya))
+    jobs = [(os.path.join(crops_dir, f), lab, seed * 104729 + i, per_crop) for i, (f, lab) in enumerate(train)]
+    xa, ya = cached_views(path, plate_views_one, jobs, 8, workers)
     xv, yv = [], []
     for f, lab in crop_rows(crops_dir, "val"):
         img = cv2.imread(os.path.join(crops_dir, f), cv2.IMREAD_GRAYSCALE)
