@@ -64,6 +64,14 @@ export const DEFAULT_PLATE_READER_OPTIONS: PlateReaderOptions = {
 export type OcrChoice = 'plate' | 'general' | 'both';
 
 const OCR_MODELS: Record<OcrChoice, string[]> = { plate: ['plateOcr'], general: ['recognizer'], both: ['plateOcr', 'recognizer'] };
+/**
+ * The finder's plates are read by two plate OCR models of the same network: the one trained on
+ * whole plates too, and the earlier one trained on character lines only. Their errors differ, so
+ * where one misreads a character the other's agreeing views outvote it: on the dev photos'
+ * held-out half, 50 plates of 63 exact with both against 45 with either alone (before format
+ * rules). Costs a second 0.5 ms inference per view.
+ */
+const FOUND_PLATE_OCR_MODELS = ['plateOcr', 'plateOcrLines'];
 
 // A plate's character line is wider than tall; tall boxes are vertical text or clutter.
 const MIN_LINE_ASPECT = 1.2;
@@ -195,7 +203,7 @@ async function timed<T>(timer: Timer, stage: keyof Timer, work: () => T | Promis
 export class PlateReader {
   private constructor(
     private readonly finder: PlateFinder | null,
-    private readonly plateOcr: PlateOcr | null,
+    private readonly plateOcrs: PlateOcr[],
     private readonly detector: TextDetector | null,
     private readonly lineReaders: LineReader[],
     private readonly options: PlateReaderOptions,
@@ -206,7 +214,7 @@ export class PlateReader {
     const sessionOptions = { threads: opts.threads, manifestPath: opts.manifestPath };
     const useFinder = opts.localizer === 'finder';
     const useText = !useFinder || opts.textFallbackBelow > 0;
-    const names = [...(useFinder ? ['plateFinder', 'plateOcr'] : []), ...(useText ? ['detector', ...OCR_MODELS[opts.ocr]] : [])];
+    const names = [...(useFinder ? ['plateFinder', ...FOUND_PLATE_OCR_MODELS] : []), ...(useText ? ['detector', ...OCR_MODELS[opts.ocr]] : [])];
     const unique = [...new Set(names)];
     const loaded = new Map((await Promise.all(unique.map((name) => loadModel(name, sessionOptions)))).map((m) => [m.model.name, m]));
     // Every name asked for below is in `unique`, so it was loaded.
@@ -214,7 +222,7 @@ export class PlateReader {
     const lineReader = (name: string): LineReader => (name === 'plateOcr' ? new PlateOcr(model(name)) : new TextRecognizer(model(name)));
     return new PlateReader(
       useFinder ? new PlateFinder(model('plateFinder'), { ...DEFAULT_PLATE_FINDER_OPTIONS, longSide: opts.finderLongSide }) : null,
-      useFinder ? new PlateOcr(model('plateOcr')) : null,
+      useFinder ? FOUND_PLATE_OCR_MODELS.map((name) => new PlateOcr(model(name))) : [],
       useText ? new TextDetector(model('detector'), { ...DEFAULT_DETECTOR_OPTIONS, longSide: opts.detectLongSide }) : null,
       useText ? OCR_MODELS[opts.ocr].map(lineReader) : [],
       opts,
@@ -290,15 +298,15 @@ export class PlateReader {
     };
   }
 
-  /** Each found plate read in PLATE_VIEWS; agreeing readings merged. */
+  /** Each found plate read in PLATE_VIEWS by each FOUND_PLATE_OCR_MODELS model; agreeing readings merged. */
   private async readPlates(mat: Mat, plates: FoundPlate[]): Promise<PlateCandidate[]> {
     if (plates.length === 0) return [];
-    if (!this.plateOcr) throw new RecognizerError('MODEL_MISSING', 'plate reader: reading whole plates needs the plate OCR (localizer: finder)');
+    if (this.plateOcrs.length === 0) throw new RecognizerError('MODEL_MISSING', 'plate reader: reading whole plates needs the plate OCR (localizer: finder)');
     const views = plates.flatMap((p) => PLATE_VIEWS.map(([from, to]) => (from === 0 && to === 1 ? p.quad : quadBand(p.quad, from, to))));
-    const decoded = await this.plateOcr.readLines(mat, views);
+    const perModel = await Promise.all(this.plateOcrs.map((ocr) => ocr.readLines(mat, views)));
     const candidates: PlateCandidate[] = [];
     plates.forEach((plate, i) => {
-      const perView = decoded.slice(i * PLATE_VIEWS.length, (i + 1) * PLATE_VIEWS.length).map(toPlateReading);
+      const perView = perModel.flatMap((decoded) => decoded.slice(i * PLATE_VIEWS.length, (i + 1) * PLATE_VIEWS.length).map(toPlateReading));
       const reading = oneReadingPerRegion(mergeAgreeing(perView).filter((r) => isPlausibleReading(r, this.options.minConfidence)));
       if (reading) candidates.push({ ...reading, quad: plate.quad, crop: cropEvidence(mat, plate.quad, PLATE_CROP_GROW, PLATE_CROP_GROW) });
     });

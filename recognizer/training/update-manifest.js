@@ -101,6 +101,9 @@ function plateOcrEntry(args, dir) {
         `+ ${real.train.lines} real line crops from ${real.train.crops} plates (${report.data.real_train_augmented_lines} augmented re-warps, ` +
         `${report.data.real_train_plate_views} augmented whole-plate views), ` +
         'cut by the PP-OCR detector (crop at 1, 0.5, 0.3, 0.2 size) from the training 80% of openalpr-us-crops (benchmark data, AGPL-3.0; not shipped); ' +
+        (report.data.street_photo_views
+          ? `+ ${report.data.street_photo_views} augmented plate views cut from the training half of the openalpr-us-dev photos (hash split, ops/bench/holdout.ts); `
+          : '') +
         `held out: ${real.val.lines} line crops of ${real.val.crops} plates from the other 20% (split by a hash of the file name), and those plates whole`,
       steps: report.steps,
       batch: report.batch,
