@@ -192,6 +192,7 @@ describe('sightline command line (real processes)', function () {
     for (const key of ['fps', 'frames', 'dropped', 'vehicles', 'reads', 'correct', 'rss_mb']) assert.equal(typeof s[key], 'number', key);
     for (const stage of ['decode', 'preprocess', 'localize', 'ocr', 'vote']) assert.ok(s.stages_ms[stage] >= 0, `stage ${stage}`);
     assert.ok(s.stages_ms.localize > 0, 'every recognized frame is searched for plates');
+    if (s.reads > 0) assert.ok(s.stages_ms.ocr > 0, 'ocr is timed over the frames that had a plate');
     assert.ok(s.frames > 0 && s.fps > 0);
     assert.ok(s.correct <= s.vehicles);
     assert.ok(s.rss_mb > 50);
