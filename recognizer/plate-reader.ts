@@ -12,7 +12,8 @@ import { DEFAULT_PLATE_FINDER_OPTIONS, PlateFinder, type FoundPlate } from './lo
 import { clampQuad, expandQuad, quadBand, quadSize } from './localize/quad-math';
 import { rectifyQuad } from './localize/rectify';
 import type { LineReader } from './ocr/line-reader';
-import { PlateOcr } from './ocr/plate-ocr';
+import { PlateOcr, platePixels } from './ocr/plate-ocr';
+import type { DecodedChar } from './ocr/ctc-decode';
 import { TextRecognizer } from './ocr/text-recognizer';
 import { toPlateReading, type PlateReading } from './ocr/plate-reading';
 
@@ -303,7 +304,11 @@ export class PlateReader {
     if (plates.length === 0) return [];
     if (this.plateOcrs.length === 0) throw new RecognizerError('MODEL_MISSING', 'plate reader: reading whole plates needs the plate OCR (localizer: finder)');
     const views = plates.flatMap((p) => PLATE_VIEWS.map(([from, to]) => (from === 0 && to === 1 ? p.quad : quadBand(p.quad, from, to))));
-    const perModel = await Promise.all(this.plateOcrs.map((ocr) => ocr.readLines(mat, views)));
+    const input = platePixels(mat, views);
+    // One model after the other: a worker is sized to one core, and concurrent runs would each
+    // take an onnxruntime thread of their own.
+    const perModel: DecodedChar[][][] = [];
+    for (const ocr of this.plateOcrs) perModel.push(await ocr.readPrepared(input, views.length));
     const candidates: PlateCandidate[] = [];
     plates.forEach((plate, i) => {
       const perView = perModel.flatMap((decoded) => decoded.slice(i * PLATE_VIEWS.length, (i + 1) * PLATE_VIEWS.length).map(toPlateReading));
@@ -316,7 +321,8 @@ export class PlateReader {
   /** Each text line read by every line reader; agreeing readings merged. */
   private async readTextLines(mat: Mat, lines: TextBox[]): Promise<PlateCandidate[]> {
     const quads = lines.map((l) => l.quad);
-    const perReader = await Promise.all(this.lineReaders.map((reader) => reader.readLines(mat, quads)));
+    const perReader: DecodedChar[][][] = [];
+    for (const reader of this.lineReaders) perReader.push(await reader.readLines(mat, quads));
     const candidates: PlateCandidate[] = [];
     lines.forEach((line, i) => {
       const reading = oneReadingPerRegion(mergeAgreeing(perReader.map((decoded) => toPlateReading(decoded[i]))).filter((r) => isPlausibleReading(r, this.options.minConfidence)));

@@ -12,8 +12,25 @@ export const PLATE_OCR_HEIGHT = 32;
 export const PLATE_OCR_WIDTH = 128;
 
 /**
- * The plate OCR model trained for this project (recognizer/training): a plate's character line,
- * warped to 128x32 grey, to CTC probabilities over blank + 0-9A-Z.
+ * Each quad warped straight to the plate OCR's input, stretched, then to grey: exactly the crop
+ * the models were trained on (recognizer/training warp_line), packed as one batch. Every plate
+ * OCR model takes the same input, so several can read one prepared batch.
+ */
+export function platePixels(image: Mat, quads: Quad[]): Float32Array {
+  const plane = PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH;
+  const input = new Float32Array(quads.length * plane);
+  quads.forEach((quad, n) => {
+    // Frames are always decoded to BGR (recognizer/image-decode).
+    const data = rectifyQuad(image, quad, PLATE_OCR_WIDTH, PLATE_OCR_HEIGHT).cvtColor(cv.COLOR_BGR2GRAY).getData();
+    const base = n * plane;
+    for (let i = 0; i < plane; i++) input[base + i] = data[i] / 127.5 - 1;
+  });
+  return input;
+}
+
+/**
+ * A plate OCR model trained for this project (recognizer/training): a plate or its character
+ * line, warped to 128x32 grey, to CTC probabilities over blank + 0-9A-Z.
  */
 export class PlateOcr implements LineReader {
   private readonly labels: string[];
@@ -22,29 +39,18 @@ export class PlateOcr implements LineReader {
     this.labels = ctcLabels(loaded);
   }
 
-  /**
-   * Warps each quad straight to the model's input, stretched, then to grey: exactly the crop the
-   * model was trained on (recognizer/training warp_line). Packs the batch.
-   */
-  private prepare(image: Mat, quads: Quad[]): Float32Array {
-    const plane = PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH;
-    const input = new Float32Array(quads.length * plane);
-    quads.forEach((quad, n) => {
-      // Frames are always decoded to BGR (recognizer/image-decode).
-      const data = rectifyQuad(image, quad, PLATE_OCR_WIDTH, PLATE_OCR_HEIGHT).cvtColor(cv.COLOR_BGR2GRAY).getData();
-      const base = n * plane;
-      for (let i = 0; i < plane; i++) input[base + i] = data[i] / 127.5 - 1;
-    });
-    return input;
-  }
-
-  async readLines(image: Mat, quads: Quad[]): Promise<DecodedChar[][]> {
-    if (quads.length === 0) return [];
+  /** Reads `count` quads already prepared by platePixels. */
+  async readPrepared(input: Float32Array, count: number): Promise<DecodedChar[][]> {
+    if (count === 0) return [];
     const session = this.loaded.session;
-    const tensor = new ort.Tensor('float32', this.prepare(image, quads), [quads.length, 1, PLATE_OCR_HEIGHT, PLATE_OCR_WIDTH]);
+    const tensor = new ort.Tensor('float32', input, [count, 1, PLATE_OCR_HEIGHT, PLATE_OCR_WIDTH]);
     const output = (await session.run({ [session.inputNames[0]]: tensor }))[session.outputNames[0]];
     const [, steps, classes] = output.dims;
     const probs = output.data as Float32Array;
-    return quads.map((_, n) => ctcGreedyDecode(probs, n * steps * classes, steps, classes, this.labels));
+    return Array.from({ length: count }, (_, n) => ctcGreedyDecode(probs, n * steps * classes, steps, classes, this.labels));
+  }
+
+  async readLines(image: Mat, quads: Quad[]): Promise<DecodedChar[][]> {
+    return quads.length === 0 ? [] : this.readPrepared(platePixels(image, quads), quads.length);
   }
 }
