@@ -45,6 +45,8 @@ export interface PlateReaderOptions {
    * detector runs as well (slower, and finds plates the finder missed). 0: never.
    */
   textFallbackBelow: number;
+  /** With the finder: how many of FOUND_PLATE_OCR_MODELS read each found plate (1 or 2). */
+  plateOcrModels: number;
   manifestPath?: string;
 }
 
@@ -60,6 +62,7 @@ export const DEFAULT_PLATE_READER_OPTIONS: PlateReaderOptions = {
   finderLongSide: 640,
   maxPlates: 6,
   textFallbackBelow: 0,
+  plateOcrModels: 2,
 };
 
 export type OcrChoice = 'plate' | 'general' | 'both';
@@ -70,7 +73,7 @@ const OCR_MODELS: Record<OcrChoice, string[]> = { plate: ['plateOcr'], general: 
  * whole plates too, and the earlier one trained on character lines only. Their errors differ, so
  * where one misreads a character the other's agreeing views outvote it: on the dev photos'
  * held-out half, 50 plates of 63 exact with both against 45 with either alone (before format
- * rules). Costs a second 0.5 ms inference per view.
+ * rules). Costs a second 0.5 ms inference per view; `plateOcrModels: 1` reads with the first only.
  */
 const FOUND_PLATE_OCR_MODELS = ['plateOcr', 'plateOcrLines'];
 
@@ -215,7 +218,8 @@ export class PlateReader {
     const sessionOptions = { threads: opts.threads, manifestPath: opts.manifestPath };
     const useFinder = opts.localizer === 'finder';
     const useText = !useFinder || opts.textFallbackBelow > 0;
-    const names = [...(useFinder ? ['plateFinder', ...FOUND_PLATE_OCR_MODELS] : []), ...(useText ? ['detector', ...OCR_MODELS[opts.ocr]] : [])];
+    const plateOcrs = FOUND_PLATE_OCR_MODELS.slice(0, Math.max(1, opts.plateOcrModels));
+    const names = [...(useFinder ? ['plateFinder', ...plateOcrs] : []), ...(useText ? ['detector', ...OCR_MODELS[opts.ocr]] : [])];
     const unique = [...new Set(names)];
     const loaded = new Map((await Promise.all(unique.map((name) => loadModel(name, sessionOptions)))).map((m) => [m.model.name, m]));
     // Every name asked for below is in `unique`, so it was loaded.
@@ -223,7 +227,7 @@ export class PlateReader {
     const lineReader = (name: string): LineReader => (name === 'plateOcr' ? new PlateOcr(model(name)) : new TextRecognizer(model(name)));
     return new PlateReader(
       useFinder ? new PlateFinder(model('plateFinder'), { ...DEFAULT_PLATE_FINDER_OPTIONS, longSide: opts.finderLongSide }) : null,
-      useFinder ? FOUND_PLATE_OCR_MODELS.map((name) => new PlateOcr(model(name))) : [],
+      useFinder ? plateOcrs.map((name) => new PlateOcr(model(name))) : [],
       useText ? new TextDetector(model('detector'), { ...DEFAULT_DETECTOR_OPTIONS, longSide: opts.detectLongSide }) : null,
       useText ? OCR_MODELS[opts.ocr].map(lineReader) : [],
       opts,

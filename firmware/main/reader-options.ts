@@ -11,5 +11,6 @@ export function readerOptions(recognizer: Config['recognizer']): Partial<PlateRe
     localizer: recognizer.localizer,
     finderLongSide: recognizer.finderLongSide,
     textFallbackBelow: recognizer.textFallbackBelow,
+    plateOcrModels: recognizer.plateOcrModels,
   };
 }

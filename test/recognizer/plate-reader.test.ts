@@ -8,12 +8,14 @@ import { rankCandidates } from '../../firmware/pipeline/format-candidates';
 import sinon from 'sinon';
 import { PlateReader } from '../../recognizer/plate-reader';
 import { TextDetector } from '../../recognizer/localize/text-detector';
+import { PlateOcr } from '../../recognizer/ocr/plate-ocr';
 import { RecognizerError } from '../../recognizer/recognizer-error';
 import { datasetDir } from '../support/datasets';
 import { framesWithPlates } from '../support/synthetic-frames';
 
 for (const [name, options] of [
   ['plate finder (default)', {}],
+  ['plate finder, one plate OCR model', { plateOcrModels: 1 }],
   ['plate finder, text-line fallback', { textFallbackBelow: 0.85 }],
   ['text-line detector', { localizer: 'text' }],
 ] as const) describe(`PlateReader, ${name} (real OpenCV and onnxruntime)`, () => {
@@ -102,6 +104,22 @@ describe('PlateReader.readPlateImage: a crop that is one plate', () => {
     }
     assert.ok(plates >= 4);
     assert.ok(read >= Math.ceil(plates * 0.75), `read ${read} of ${plates} crops`);
+  });
+
+  it('reads each plate with as many plate OCR models as configured, all views in one batch each', async () => {
+    const run = sinon.spy(PlateOcr.prototype, 'readPrepared');
+    try {
+      const png = cv.imencode('.png', new cv.Mat(40, 120, cv.CV_8UC3, [200, 200, 200]));
+      for (const models of [1, 2]) {
+        const reader = await PlateReader.load({ threads: 1, plateOcrModels: models });
+        run.resetHistory();
+        await reader.readPlateImage({ kind: 'encoded', name: 'p.png', bytes: png });
+        assert.equal(run.callCount, models);
+        assert.ok(run.getCalls().every((call) => call.args[1] === 4), 'four views of the one plate per run');
+      }
+    } finally {
+      run.restore();
+    }
   });
 
   it('refuses when the plate OCR is not loaded', async () => {
