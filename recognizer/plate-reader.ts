@@ -224,7 +224,7 @@ export class PlateReader {
     const loaded = new Map((await Promise.all(unique.map((name) => loadModel(name, sessionOptions)))).map((m) => [m.model.name, m]));
     // Every name asked for below is in `unique`, so it was loaded.
     const model = (name: string) => loaded.get(name)!;
-    const lineReader = (name: string): LineReader => (name === 'plateOcr' ? new PlateOcr(model(name)) : new TextRecognizer(model(name)));
+    const lineReader = (name: string): LineReader => (model(name).model.entry.kind === 'plate-ctc' ? new PlateOcr(model(name)) : new TextRecognizer(model(name)));
     return new PlateReader(
       useFinder ? new PlateFinder(model('plateFinder'), { ...DEFAULT_PLATE_FINDER_OPTIONS, longSide: opts.finderLongSide }) : null,
       useFinder ? plateOcrs.map((name) => new PlateOcr(model(name))) : [],
@@ -272,7 +272,6 @@ export class PlateReader {
       height: mat.rows,
     };
     const candidates = await timed(timer, 'ocr', () => this.readPlates(mat, [whole]));
-    candidates.sort((a, b) => b.confidence - a.confidence);
     return { width: mat.cols, height: mat.rows, candidates, timings: { decode, ...timer, total: performance.now() - start } };
   }
 
@@ -313,13 +312,10 @@ export class PlateReader {
     // take an onnxruntime thread of their own.
     const perModel: DecodedChar[][][] = [];
     for (const ocr of this.plateOcrs) perModel.push(await ocr.readPrepared(input, views.length));
-    const candidates: PlateCandidate[] = [];
-    plates.forEach((plate, i) => {
+    return plates.flatMap((plate, i) => {
       const perView = perModel.flatMap((decoded) => decoded.slice(i * PLATE_VIEWS.length, (i + 1) * PLATE_VIEWS.length).map(toPlateReading));
-      const reading = oneReadingPerRegion(mergeAgreeing(perView).filter((r) => isPlausibleReading(r, this.options.minConfidence)));
-      if (reading) candidates.push({ ...reading, quad: plate.quad, crop: cropEvidence(mat, plate.quad, PLATE_CROP_GROW, PLATE_CROP_GROW) });
+      return this.regionCandidate(mat, plate.quad, perView, PLATE_CROP_GROW, PLATE_CROP_GROW);
     });
-    return candidates;
   }
 
   /** Each text line read by every line reader; agreeing readings merged. */
@@ -327,11 +323,17 @@ export class PlateReader {
     const quads = lines.map((l) => l.quad);
     const perReader: DecodedChar[][][] = [];
     for (const reader of this.lineReaders) perReader.push(await reader.readLines(mat, quads));
-    const candidates: PlateCandidate[] = [];
-    lines.forEach((line, i) => {
-      const reading = oneReadingPerRegion(mergeAgreeing(perReader.map((decoded) => toPlateReading(decoded[i]))).filter((r) => isPlausibleReading(r, this.options.minConfidence)));
-      if (reading) candidates.push({ ...reading, quad: line.quad, crop: cropEvidence(mat, line.quad, CROP_GROW_X, CROP_GROW_Y) });
-    });
-    return candidates;
+    return lines.flatMap((line, i) =>
+      this.regionCandidate(mat, line.quad, perReader.map((decoded) => toPlateReading(decoded[i])), CROP_GROW_X, CROP_GROW_Y),
+    );
+  }
+
+  /**
+   * One region's readings (views, readers) as its candidate: agreeing readings merged, the
+   * implausible dropped, the rest one candidate with its evidence crop; none when nothing is left.
+   */
+  private regionCandidate(mat: Mat, quad: Quad, readings: PlateReading[], growX: number, growY: number): PlateCandidate[] {
+    const reading = oneReadingPerRegion(mergeAgreeing(readings).filter((r) => isPlausibleReading(r, this.options.minConfidence)));
+    return reading ? [{ ...reading, quad, crop: cropEvidence(mat, quad, growX, growY) }] : [];
   }
 }

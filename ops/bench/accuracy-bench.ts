@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { StageTimings } from '../../recognizer/candidate';
 import type { RecognizerPool } from '../../recognizer/recognizer-pool';
 import type { PlateFormatRules } from '../../firmware/pipeline/plate-format';
-import { rankCandidates } from '../../firmware/pipeline/format-candidates';
+import { scoreReadings } from './score-readings';
 import { readLabelledFolder, type LabelledImage } from './plate-labels';
 import { quantile, round } from './stats';
 import { inSplit, PHOTO_HOLDOUT_PERCENT, type Split } from './holdout';
@@ -46,16 +46,14 @@ export async function recognizeLabelled(
     const bytes = await fs.readFile(item.image);
     const result = await pool.recognize({ kind: 'encoded', name: item.image, bytes });
     const latencyMs = performance.now() - start;
-    const ranked = rankCandidates(result.candidates, rules);
-    const readings = [...new Set(ranked.flatMap((c) => [c.text, ...c.alternatives.map((a) => a.text)]))];
-    const best = ranked[0]?.text ?? null;
+    const scored = scoreReadings(result.candidates, rules, item.plate);
     const b = item.box;
     const found = result.candidates.some((c) => {
       const cx = c.quad.reduce((sum, p) => sum + p.x, 0) / 4;
       const cy = c.quad.reduce((sum, p) => sum + p.y, 0) / 4;
       return cx >= b.x && cx <= b.x + b.width && cy >= b.y && cy <= b.y + b.height;
     });
-    return { image: item.image, label: item.plate, best, readings, top1: best === item.plate, topN: readings.includes(item.plate), found, latencyMs, timings: result.timings, error: null };
+    return { image: item.image, label: item.plate, ...scored, found, latencyMs, timings: result.timings, error: null };
   } catch (err) {
     const latencyMs = performance.now() - start;
     return { image: item.image, label: item.plate, best: null, readings: [], top1: false, topN: false, found: false, latencyMs, timings: null, error: (err as Error).message };

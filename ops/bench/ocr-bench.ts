@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { PlateReader } from '../../recognizer/plate-reader';
 import type { PlateFormatRules } from '../../firmware/pipeline/plate-format';
-import { rankCandidates } from '../../firmware/pipeline/format-candidates';
+import { scoreReadings } from './score-readings';
 import { readCropLabels, type LabelledCrop } from './crop-labels';
 import { CROP_HOLDOUT_PERCENT, inSplit, type Split } from './holdout';
 import { quantile, round } from './stats';
@@ -30,10 +30,8 @@ async function readCrop(crop: LabelledCrop, reader: PlateReader, rules: PlateFor
   try {
     const bytes = await fs.readFile(crop.image);
     const result = await reader.readPlateImage({ kind: 'encoded', name: crop.image, bytes });
-    const ranked = rankCandidates(result.candidates, rules);
-    const readings = new Set(ranked.flatMap((c) => [c.text, ...c.alternatives.map((a) => a.text)]));
-    const best = ranked[0]?.text ?? null;
-    return { image: crop.image, label: crop.plate, best, top1: best === crop.plate, topN: readings.has(crop.plate), ocrMs: result.timings.ocr, error: null };
+    const { best, top1, topN } = scoreReadings(result.candidates, rules, crop.plate);
+    return { image: crop.image, label: crop.plate, best, top1, topN, ocrMs: result.timings.ocr, error: null };
   } catch (err) {
     return { image: crop.image, label: crop.plate, best: null, top1: false, topN: false, ocrMs: null, error: (err as Error).message };
   }
