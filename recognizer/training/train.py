@@ -10,7 +10,6 @@ Run through train.sh. Steps, all cached under --cache so a rerun skips finished 
 """
 import argparse
 import csv
-import hashlib
 import json
 import math
 import os
@@ -26,6 +25,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import synth_plates as sp  # noqa: E402
+from holdout import crop_rows, dev_rows  # noqa: E402
 
 CHARSET = sp.CHARSET
 NUM_CLASSES = len(CHARSET) + 1  # CTC blank at 0
@@ -222,25 +222,8 @@ def photo_views_one(args):
     return np.stack(out), label
 
 
-def photo_rows(dev_dir, split):
-    """(photo, box, plate) of the labelled street photos in a split (ops/bench/holdout.ts, 50%)."""
-    rows = []
-    for name in sorted(os.listdir(dev_dir)):
-        if not name.endswith(".txt"):
-            continue
-        with open(os.path.join(dev_dir, name)) as f:
-            fields = f.readline().strip().split("\t")
-        if len(fields) < 6:
-            continue
-        h = int.from_bytes(hashlib.sha256(fields[0].encode()).digest()[:4], "big")
-        if ("val" if h % 100 < 50 else "train") == split:
-            plate = "".join(c for c in "".join(fields[5:]).upper() if c.isalnum())
-            rows.append((os.path.join(dev_dir, fields[0]), tuple(float(v) for v in fields[1:5]), plate))
-    return rows
-
-
 def build_photo_views(cache, dev_dir, per_photo, seed, workers):
-    train = photo_rows(dev_dir, "train")
+    train = dev_rows(dev_dir, "train")
     path = os.path.join(cache, "photo-views-%d-%d-%d.npz" % (len(train), per_photo, seed))
     jobs = [(p, box, lab, seed * 15485863 + i, per_photo) for i, (p, box, lab) in enumerate(train)]
     return cached_views(path, photo_views_one, jobs, 4, workers)
@@ -260,21 +243,6 @@ def cached_views(path, make_views, jobs, chunksize, workers):
     x, y = np.concatenate(xs), ys
     np.savez(path, x=x, y=np.array(y))
     return x, y
-
-
-def crop_rows(crops_dir, split):
-    """(file, plate) of the labelled crops in a split (the hash split of extract-real-lines.js)."""
-    rows = []
-    with open(os.path.join(crops_dir, "groundtruth.csv")) as f:
-        for line in f:
-            parts = [p.strip() for p in line.strip().split(",")]
-            if len(parts) != 3:
-                continue
-            name, plate = parts[0], "".join(c for c in parts[2].upper() if c.isalnum())
-            h = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
-            if ("val" if h % 100 < 20 else "train") == split:
-                rows.append((name, plate))
-    return rows
 
 
 def build_plate_views(cache, crops_dir, per_crop, seed, workers):

@@ -13,7 +13,6 @@ Usage (see train-finder.sh):
   train_finder.py --cache DIR --crops DIR --dev DIR --frames DIR --photos FILE... --out-dir DIR
 """
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -28,33 +27,16 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import finder_scenes as fs  # noqa: E402
+from holdout import crop_rows, dev_rows  # noqa: E402
 
 SEED = 20261126
-# ops/bench/holdout.ts: CROP_HOLDOUT_PERCENT, PHOTO_HOLDOUT_PERCENT.
-CROP_HOLDOUT_PERCENT = 20
-PHOTO_HOLDOUT_PERCENT = 50
-
-
-def split_of(name, percent=CROP_HOLDOUT_PERCENT):
-    """The fixed hold-out of `sightline bench ocr|accuracy --split`, by a hash of the file name."""
-    h = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
-    return "val" if h % 100 < percent else "train"
-
-
 def load_dev(dev_dir):
     """The training half of the labelled street photos: (BGR image, [plate quad])."""
     out = []
-    for name in sorted(os.listdir(dev_dir)):
-        if not name.endswith(".txt"):
-            continue
-        with open(os.path.join(dev_dir, name)) as f:
-            fields = f.readline().strip().split("\t")
-        if len(fields) < 6 or split_of(fields[0], PHOTO_HOLDOUT_PERCENT) != "train":
-            continue
-        img = cv2.imread(os.path.join(dev_dir, fields[0]), cv2.IMREAD_COLOR)
+    for path, (x, y, w, h), _ in dev_rows(dev_dir, "train"):
+        img = cv2.imread(path, cv2.IMREAD_COLOR)
         if img is None:
             continue
-        x, y, w, h = (float(v) for v in fields[1:5])
         out.append((img, [np.float32([[x, y], [x + w, y], [x + w, y + h], [x, y + h]])]))
     return out
 
@@ -71,14 +53,10 @@ def load_photos(paths):
 
 def load_crops(crops_dir, split):
     out = []
-    with open(os.path.join(crops_dir, "groundtruth.csv")) as f:
-        for line in f:
-            name = line.strip().split(",")[0]
-            if not name or split_of(name) != split:
-                continue
-            img = cv2.imread(os.path.join(crops_dir, name), cv2.IMREAD_COLOR)
-            if img is not None:
-                out.append(img[:, :, ::-1].copy())  # RGB like the drawn plates
+    for name, _ in crop_rows(crops_dir, split):
+        img = cv2.imread(os.path.join(crops_dir, name), cv2.IMREAD_COLOR)
+        if img is not None:
+            out.append(img[:, :, ::-1].copy())  # RGB like the drawn plates
     return out
 
 
