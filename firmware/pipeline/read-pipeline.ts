@@ -4,7 +4,7 @@ import type { Frame, FrameSource } from '../../drivers/camera/frame';
 import type { Logger } from '../../drivers/log';
 import type { FrameRecognition } from '../../recognizer/candidate';
 import type { RecognizerPool } from '../../recognizer/recognizer-pool';
-import type { ReadStore } from '../store/read-store';
+import type { ReadSink } from '../store/read-store';
 import type { Read } from './read';
 import type { FrameStamp, PlateTracker, TrackedRead } from './tracker';
 
@@ -66,7 +66,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     private readonly source: FrameSource,
     private readonly pool: FrameRecognizer,
     private readonly tracker: PlateTracker,
-    private readonly store: ReadStore,
+    private readonly store: ReadSink,
     private readonly log: Logger,
     options: Partial<ReadPipelineOptions> = {},
   ) {

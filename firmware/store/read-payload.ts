@@ -1,13 +1,14 @@
 /**
  * The sensitive part of a read (plate text, alternatives, quad, crop) as one byte string, the
  * unit a RecordCodec seals. Layout v1:
- *   u8 layout version (1) | u32 BE length of the JSON part | JSON {plate, alternatives, quad} | crop bytes
- * The crop travels as raw bytes after the JSON, not base64 inside it.
+ *   u8 layout version (1) | u32 BE length of the JSON part | JSON {plate, alternatives, quad, originalPlate?} | crop bytes
+ * The crop travels as raw bytes after the JSON, not base64 inside it. `originalPlate` is present
+ * once a read was corrected: what the recognizer read, kept sealed beside the correction.
  */
 import type { Quad } from '../../drivers/camera/geometry';
 import type { Read, ReadAlternative } from '../pipeline/read';
 
-export type ReadPayload = Pick<Read, 'plate' | 'alternatives' | 'quad' | 'crop'>;
+export type ReadPayload = Pick<Read, 'plate' | 'alternatives' | 'quad' | 'crop'> & { originalPlate?: string };
 
 const LAYOUT_V1 = 1;
 const HEADER_BYTES = 1 + 4;
@@ -16,6 +17,7 @@ interface JsonPartV1 {
   plate: string;
   alternatives: ReadAlternative[];
   quad: Quad;
+  originalPlate?: string;
 }
 
 export function encodeReadPayload(read: ReadPayload): Buffer {
@@ -24,6 +26,7 @@ export function encodeReadPayload(read: ReadPayload): Buffer {
     alternatives: read.alternatives.map((a) => ({ plate: a.plate, confidence: a.confidence })),
     quad: read.quad.map((p) => ({ x: p.x, y: p.y })) as Quad,
   };
+  if (read.originalPlate !== undefined) json.originalPlate = read.originalPlate;
   const jsonBytes = Buffer.from(JSON.stringify(json), 'utf8');
   const header = Buffer.allocUnsafe(HEADER_BYTES);
   header[0] = LAYOUT_V1;
@@ -45,8 +48,10 @@ export function decodeReadPayload(bytes: Buffer): ReadPayload {
   } catch (err) {
     throw new Error(`payload JSON part does not parse: ${(err as Error).message}`);
   }
-  const { plate, alternatives, quad } = checkJsonPart(json);
-  return { plate, alternatives, quad, crop: Buffer.from(bytes.subarray(HEADER_BYTES + jsonLength)) };
+  const { plate, alternatives, quad, originalPlate } = checkJsonPart(json);
+  const payload: ReadPayload = { plate, alternatives, quad, crop: Buffer.from(bytes.subarray(HEADER_BYTES + jsonLength)) };
+  if (originalPlate !== undefined) payload.originalPlate = originalPlate;
+  return payload;
 }
 
 function checkJsonPart(json: unknown): JsonPartV1 {
@@ -59,7 +64,8 @@ function checkJsonPart(json: unknown): JsonPartV1 {
   if (!Array.isArray(obj.quad) || obj.quad.length !== 4 || !obj.quad.every(isPoint)) {
     throw new Error('payload quad is not four {x, y} points');
   }
-  return { plate: obj.plate, alternatives: obj.alternatives, quad: obj.quad as Quad };
+  if (obj.originalPlate !== undefined && typeof obj.originalPlate !== 'string') throw new Error('payload originalPlate is not text');
+  return { plate: obj.plate, alternatives: obj.alternatives, quad: obj.quad as Quad, originalPlate: obj.originalPlate };
 }
 
 function isAlternative(a: unknown): a is ReadAlternative {

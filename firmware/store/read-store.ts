@@ -1,4 +1,5 @@
 import type { Read } from '../pipeline/read';
+import type { DataClass } from './retention';
 import { StoreError } from './store-error';
 
 /** The most reads one list() call returns, so no caller can ask for the whole store at once. */
@@ -19,30 +20,83 @@ export interface ReadQuery {
   after?: string;
 }
 
+/** A read as the store keeps it: the read, plus its class, upload and hold state. */
+export interface StoredRead extends Read {
+  dataClass: DataClass;
+  /** Acknowledged by central. */
+  uploaded: boolean;
+  /** On evidence hold: survives purge and ring pressure until released. */
+  held: boolean;
+  /** When retention ends, ms since the epoch (a held record outlives it until released). */
+  expiresAt: number;
+  /** What the recognizer read, when the read was later corrected; null otherwise. */
+  originalPlate: string | null;
+}
+
+/** Counts and bytes of one class in one state. */
+export interface ClassStateStats {
+  dataClass: DataClass;
+  state: 'held' | 'uploaded' | 'pending';
+  records: number;
+  bytes: number;
+}
+
 export interface ReadStoreStats {
-  /** Reads stored. */
+  /** Records stored. */
   reads: number;
-  /** Bytes of stored (sealed) payloads, the figure a byte-bounded ring limits. */
+  /** Bytes the quotas count (sealed payloads plus a fixed per-row overhead). */
   bytes: number;
   /** firstSeen of the oldest and newest read, null when the store is empty. */
   oldest: number | null;
   newest: number | null;
-  /** Reads list() skipped since open because their payload could not be read (each logged with its id). */
+  byClassAndState: ClassStateStats[];
+  /** Use and quota of each pool: ring (evictable reads) and protected (alerts, held records). */
+  pools: { ring: PoolUse; protected: PoolUse };
+  /** Running totals since the store was created. */
+  totals: StoreTotals;
+  /** Data keys live, and how many fail to unwrap (their records are unreadable). */
+  dataKeys: number;
+  brokenDataKeys: number;
+  /** Bytes on disk: the database file and its write-ahead log. */
+  fileBytes: number;
+  walBytes: number;
+  /** Records list() or an upload batch skipped since open because they could not be opened. */
   unreadableSkipped: number;
 }
 
-/** Where finished reads are kept on the device. */
+export interface PoolUse {
+  records: number;
+  bytes: number;
+  quotaBytes: number;
+}
+
+export interface StoreTotals {
+  inserted: number;
+  evictedExpired: number;
+  evictedAcknowledged: number;
+  /** Reads evicted by ring pressure before central acknowledged them: data loss. */
+  lostNotUploaded: number;
+  purged: number;
+  deleted: number;
+  corrected: number;
+  keysDestroyed: number;
+}
+
+/** Where finished reads are kept on the device: what the pipeline needs of it. */
 export interface ReadStore {
   /** Stores a read durably: once the promise resolves the read survives a crash or power cut. */
   put(read: Read): Promise<void>;
   /** The read with this id, or null when there is none. */
-  get(id: string): Promise<Read | null>;
+  get(id: string): Promise<StoredRead | null>;
   /** A page of reads, newest first (see ReadQuery). */
-  list(query: ReadQuery): Promise<Read[]>;
+  list(query: ReadQuery): Promise<StoredRead[]>;
   count(): Promise<number>;
   stats(): Promise<ReadStoreStats>;
   close(): Promise<void>;
 }
+
+/** What the pipeline needs of the store: somewhere to put finished reads. */
+export type ReadSink = Pick<ReadStore, 'put'>;
 
 /** The cursor that continues a list() after this read. Opaque to callers. */
 export function readCursor(read: Pick<Read, 'firstSeen' | 'id'>): string {

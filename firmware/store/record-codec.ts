@@ -1,14 +1,15 @@
 /**
- * The seam where stored payloads get sealed. Every sealed payload starts with a format byte so a
- * store can hold records of several formats at once (plain now, AES-256-GCM per-epoch keys later)
- * and each is opened by the codec that knows its format.
+ * Sealed payload formats. Every sealed payload starts with a format byte. Schema 1 stores sealed
+ * payloads in clear with a checksum (PlainCodec, kept so an upgrade can open them once and seal
+ * them again under AES-256-GCM, record-cipher.ts).
  */
 
 /** Format bytes of sealed payloads. New formats take new numbers; a number is never reused. */
 export const SealedFormat = {
   /** Payload in clear, followed by a CRC-32 over the record id and payload. */
   PLAIN_CRC32: 0x01,
-  // 0x02 is kept for AES-256-GCM under a per-epoch data key.
+  /** AES-256-GCM under a data key; the record's id, class and epoch are associated data. */
+  AES256_GCM: 0x02,
 } as const;
 
 export interface RecordCodec {

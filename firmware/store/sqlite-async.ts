@@ -49,3 +49,4 @@ export function closeDatabase(db: Database): Promise<void> {
     db.close((err) => (err ? reject(err) : resolve()));
   });
 }
+

@@ -1,91 +1,140 @@
 /**
- * Reads kept in one SQLite file in the data directory. Query columns (times, confidence, source)
- * stay in clear; plate text, alternatives, quad and crop go into one payload sealed by the
- * RecordCodec, so encrypting the store later changes the codec, not this table.
+ * Reads kept in one SQLite file in the data directory, encrypted at rest. Query columns (times,
+ * confidence, source, class, upload and hold state) stay in clear; plate text, alternatives,
+ * quad and crop are sealed with AES-256-GCM under a data key per class and retention epoch,
+ * itself kept only wrapped by the device's key-encryption key (POLICY P12, P17).
+ *
+ * Every operation runs through one queue, so a transaction on this connection never interleaves
+ * with another; other processes (the CLI) wait on SQLite's lock.
  */
-import { closeSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { type Database, OPEN_CREATE, OPEN_READWRITE } from 'sqlite3';
 import { silentLogger, type Logger } from '../../drivers/log';
 import type { Read } from '../pipeline/read';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
-import { decodeReadPayload, encodeReadPayload } from './read-payload';
-import { MAX_LIST_LIMIT, parseReadCursor, type ReadQuery, type ReadStore, type ReadStoreStats } from './read-store';
-import { PlainCodec, type RecordCodec } from './record-codec';
-import { all, closeDatabase, exec, get, openDatabase, run, type SqliteError, type SqlValue } from './sqlite-async';
+import { DataKeys } from './data-keys';
+import { FileKeyEncryptionKey, type KeyEncryptionKey } from './key-encryption-key';
+import { importSchema1Reads } from './legacy-import';
+import { SCHEMA_VERSION } from './migrations';
+import { encodeReadPayload } from './read-payload';
+import {
+  MAX_LIST_LIMIT,
+  parseReadCursor,
+  type ClassStateStats,
+  type ReadQuery,
+  type ReadStore,
+  type ReadStoreStats,
+  type StoredRead,
+  type StoreTotals,
+} from './read-store';
+import { openRecord, sealRecord } from './record-cipher';
+import { describeId, readProblem, RECORD_COLUMNS, RECORD_FROM, ROW_OVERHEAD_BYTES, storedRead, type RecordRow } from './record-row';
+import { DEFAULT_RETENTION, RetentionPolicy, type DataClass, type RetentionSettings } from './retention';
+import { evictFromRing, type Eviction } from './ring';
+import { all, closeDatabase, exec, get, openDatabase, run, type SqlValue } from './sqlite-async';
+import { checkIntact, configureConnection, createPrivateFile, migrate, openError, readError, schemaVersion, syncDirectory, truncateWal, writeError } from './sqlite-file';
+import { DiskReserve } from './disk-reserve';
 import { StoreError } from './store-error';
+import { checkValuesEqual, storedCheckValue } from './kek-check';
+import { purgeExpired, type PurgeResult } from './purge';
+import { correctRead, deleteRead, holdsOf, placeHold, releaseHold, type ActorAndReason, type HoldRecord, type HoldRequest } from './record-actions';
 
 /** The database file's name inside the data directory. */
 export const READS_FILE = 'reads.sqlite';
+/** The key-encryption key's default file name inside the data directory. */
+export const KEK_FILE = 'store.kek';
 
 /** How long a statement waits for a lock another connection holds before failing. */
 const BUSY_TIMEOUT_MS = 5000;
 
-/** Bounds on what one read may hold, so one bad read cannot fill the store. */
-export const READ_LIMITS = {
-  idChars: 128,
-  plateChars: 32,
-  alternatives: 5,
-  cropBytes: 1024 * 1024,
-  sourceIdChars: 128,
-  formatChars: 64,
-} as const;
-
 /** Smallest maxFileBytes accepted: below this SQLite cannot even hold the schema and a few reads. */
-const MIN_FILE_BYTES = 64 * 1024;
+const MIN_FILE_BYTES = 1024 * 1024;
+
+/** Rows per multi-row INSERT (14 parameters each, well under SQLite's limit). */
+const ROWS_PER_STATEMENT = 100;
+
+/** The disk reserve's file name inside the data directory, and its default size. */
+export const RESERVE_FILE = 'reserve.bin';
+const DEFAULT_RESERVE_BYTES = 8 * 1024 * 1024;
+
+/** Most reads one putMany() takes: one transaction's worth. */
+export const MAX_BATCH = 2000;
+
+export interface StoreQuotas {
+  /** Reads that matched nothing and are not held: evicted at this quota (ring). */
+  ringBytes: number;
+  /** Alerts and held records: never evicted; writes past it are refused. */
+  protectedBytes: number;
+}
+
+export const DEFAULT_QUOTAS: StoreQuotas = { ringBytes: 1024 * 1024 * 1024, protectedBytes: 256 * 1024 * 1024 };
 
 export interface SqliteReadStoreOptions {
-  /** Seals the sensitive payload; PlainCodec (integrity only) when not given. */
-  codec?: RecordCodec;
+  /** The key-encryption key; by default a file, `keyFile` or `<dataDir>/store.kek`, created with a new store. */
+  kek?: KeyEncryptionKey;
+  keyFile?: string;
+  retention?: RetentionSettings;
+  quotas?: Partial<StoreQuotas>;
   log?: Logger;
   /**
-   * Hard cap on the database size, bytes (rounded down to whole pages). A put() past it fails
-   * with STORE_WRITE_FAILED as on a full disk. A backstop: the ring (a later issue) keeps the
-   * store well below it. A cap below the file's current size takes effect as the current size.
+   * Hard cap on the database size, bytes (rounded down to whole pages). A write past it fails
+   * with STORE_DISK_FULL as on a full disk. A backstop for tests and small cards: the ring quota
+   * keeps the store below it.
    */
   maxFileBytes?: number;
+  /** Bytes kept in reserve.bin beside the database and given up when the disk fills (disk-reserve.ts); 0 for none. */
+  diskReserveBytes?: number;
+  /** SQLite's integrity check at open: full (default) or quick (skips index cross-checks). */
+  integrityCheck?: 'full' | 'quick';
+  /** The clock, ms since the epoch (tests move it to expire records). */
+  now?: () => number;
 }
 
-interface ReadRow {
-  id: string;
-  first_seen: number;
-  last_seen: number;
-  confidence: number;
-  frame_count: number;
-  source_id: string;
-  format: string | null;
-  payload: Buffer;
+export interface PutResult {
+  eviction: Eviction;
 }
-
-const READ_COLUMNS = 'id, first_seen, last_seen, confidence, frame_count, source_id, format, payload';
 
 export class SqliteReadStore implements ReadStore {
   private db: Database | null;
+  private queue: Promise<unknown> = Promise.resolve();
   private unreadableSkipped = 0;
+  /** Lowered below the ring quota after the disk filled, so the next write evicts to make room. */
+  private diskRingLimit = Infinity;
 
   private constructor(
     /** Absolute path of the database file. */
     readonly file: string,
     db: Database,
-    private readonly codec: RecordCodec,
-    private readonly log: Logger,
+    /** @internal for the modules beside this one (record-actions, purge). */
+    readonly keys: DataKeys,
+    readonly retention: RetentionPolicy,
+    readonly quotas: StoreQuotas,
+    readonly log: Logger,
+    readonly now: () => number,
+    private readonly reserve: DiskReserve,
   ) {
     this.db = db;
   }
 
   /**
-   * Opens (creating when absent) `<dataDir>/reads.sqlite`, checks it is intact and brings its
-   * schema up to date.
-   * @throws StoreError STORE_OPEN_FAILED, or STORE_CORRUPT when the file is damaged.
+   * Opens (creating when absent) `<dataDir>/reads.sqlite`: checks it is intact, checks the
+   * key-encryption key is the store's own before writing anything, brings the schema up to date
+   * (sealing schema 1's clear payloads), and unwraps the data keys.
+   * @throws StoreError STORE_OPEN_FAILED, STORE_CORRUPT, STORE_KEY_FAILED or STORE_WRONG_KEY.
    */
   static async open(dataDir: string, opts: SqliteReadStoreOptions = {}): Promise<SqliteReadStore> {
     const log = opts.log ?? silentLogger;
-    const codec = opts.codec ?? new PlainCodec();
     const dir = path.resolve(dataDir);
     const file = path.join(dir, READS_FILE);
     if (opts.maxFileBytes !== undefined && !(Number.isSafeInteger(opts.maxFileBytes) && opts.maxFileBytes >= MIN_FILE_BYTES)) {
       throw new StoreError('STORE_OPEN_FAILED', `read store ${file}: maxFileBytes must be an integer of at least ${MIN_FILE_BYTES} (got ${opts.maxFileBytes})`, { file });
     }
+    const quotas = { ...DEFAULT_QUOTAS, ...opts.quotas };
+    for (const [name, value] of Object.entries(quotas)) {
+      if (!(Number.isSafeInteger(value) && value > 0)) throw new StoreError('STORE_OPEN_FAILED', `read store ${file}: quota ${name} must be a positive integer of bytes (got ${value})`, { file });
+    }
+    const retention = new RetentionPolicy(opts.retention ?? DEFAULT_RETENTION);
+    const now = opts.now ?? Date.now;
 
     createPrivateFile(dir, file, log);
     let db: Database;
@@ -96,51 +145,176 @@ export class SqliteReadStore implements ReadStore {
     }
     try {
       db.configure('busyTimeout', BUSY_TIMEOUT_MS);
-      await checkIntact(db, file);
+      await checkIntact(db, file, opts.integrityCheck ?? 'full');
+      const kek = await checkKek(db, file, opts.kek, opts.keyFile ?? path.join(dir, KEK_FILE), log);
       await configureConnection(db, file, log, opts.maxFileBytes);
       const from = await migrate(db, file, log);
+      await storeCheckValueOnce(db, kek);
       syncDirectory(dir, log);
-      const store = new SqliteReadStore(file, db, codec, log);
-      log.info({ file, schemaVersion: SCHEMA_VERSION, migratedFrom: from, codec: codec.name, reads: await store.count() }, 'read store open');
+      const keys = new DataKeys(db, kek, log);
+      const broken = await keys.loadAll();
+      const reserve = new DiskReserve(path.join(dir, RESERVE_FILE), opts.diskReserveBytes ?? DEFAULT_RESERVE_BYTES, log);
+      reserve.ensure();
+      const store = new SqliteReadStore(file, db, keys, retention, quotas, log, now, reserve);
+      if (from === 1) await importSchema1Reads(store, db, log);
+      log.info({ file, schemaVersion: SCHEMA_VERSION, migratedFrom: from, kek: kek.location, brokenDataKeys: broken.size }, 'read store open');
       return store;
     } catch (err) {
       await closeDatabase(db).catch(() => undefined);
-      throw err instanceof StoreError ? err : openError(file, err);
+      throw openError(file, err);
     }
   }
 
+  /** Stores one read that matched nothing (class `read`); see putMany. */
   async put(read: Read): Promise<void> {
-    const db = this.handle();
-    const problem = readProblem(read);
-    if (problem !== null) {
-      throw new StoreError('STORE_INVALID_RECORD', `cannot store read ${describeId(read?.id)} in ${this.file}: ${problem}`, {
-        file: this.file,
-        recordId: typeof read?.id === 'string' ? read.id : undefined,
-      });
+    await this.putMany([read], 'read');
+  }
+
+  /**
+   * Stores reads of one class in one transaction, durably: once the promise resolves they
+   * survive a crash or power cut. Ring reads past the quota evict older ones (ring.ts); alerts
+   * past the protected quota are refused. Nothing is written unless every read is valid.
+   * @throws StoreError STORE_INVALID_RECORD, STORE_DUPLICATE_ID, STORE_QUOTA_FULL, STORE_DISK_FULL, STORE_WRITE_FAILED.
+   */
+  async putMany(reads: readonly Read[], dataClass: DataClass = 'read'): Promise<PutResult> {
+    this.handle();
+    if (!Array.isArray(reads) || reads.length === 0 || reads.length > MAX_BATCH) {
+      throw new StoreError('STORE_INVALID_RECORD', `putMany() takes 1 to ${MAX_BATCH} reads (got ${Array.isArray(reads) ? reads.length : typeof reads})`, { file: this.file });
     }
-    const sealed = this.codec.seal(read.id, encodeReadPayload(read));
+    const seen = new Set<string>();
+    for (const read of reads) {
+      const problem = readProblem(read) ?? (seen.has(read.id) ? 'the same id appears twice in the batch' : null);
+      if (problem !== null) {
+        throw new StoreError('STORE_INVALID_RECORD', `cannot store read ${describeId(read?.id)} in ${this.file}: ${problem}`, {
+          file: this.file,
+          recordId: typeof read?.id === 'string' ? read.id : undefined,
+        });
+      }
+      seen.add(read.id);
+    }
+    const what = reads.length === 1 ? `storing read ${reads[0].id}` : `storing ${reads.length} reads (${reads[0].id} ...)`;
     try {
+      return await this.transaction((db) => this.insert(db, reads, dataClass));
+    } catch (err) {
+      const mapped = writeError(this.file, what, err, reads.length === 1 ? reads[0].id : undefined);
+      if (mapped.code === 'STORE_DISK_FULL') await this.recoverFromFullDisk(reads);
+      throw mapped;
+    }
+  }
+
+  /** @internal Inserts sealed records inside the caller's transaction, evicting from the ring first. */
+  async insert(db: Database, reads: readonly Read[], dataClass: DataClass): Promise<PutResult> {
+    const now = this.now();
+    const sealed: { read: Read; epoch: number; keyId: number; sealed: Buffer }[] = [];
+    for (const read of reads) {
+      const epoch = this.retention.epochOf(read.firstSeen);
+      const { keyId, key } = await this.keys.epochKey(dataClass, epoch, now);
+      sealed.push({ read, epoch, keyId, sealed: sealRecord(key, { id: read.id, dataClass, epoch }, encodeReadPayload(read)) });
+    }
+    const bytes = sealed.reduce((sum, s) => sum + s.sealed.length + ROW_OVERHEAD_BYTES, 0);
+    const eviction = await this.makeRoom(db, dataClass, bytes, now);
+
+    // Seqs assigned here, so records and payloads go in as multi-row statements: a few round
+    // trips to SQLite's thread per batch instead of two per read.
+    const base = (await get<{ seq: number | null }>(db, "SELECT MAX(seq) AS seq FROM (SELECT seq FROM sqlite_sequence WHERE name = 'records' UNION ALL SELECT MAX(seq) FROM records)"))?.seq ?? 0;
+    for (let i = 0; i < sealed.length; i += ROWS_PER_STATEMENT) {
+      const chunk = sealed.slice(i, i + ROWS_PER_STATEMENT);
+      const recordParams: SqlValue[] = [];
+      const payloadParams: SqlValue[] = [];
+      chunk.forEach((s, j) => {
+        const r = s.read;
+        const seq = base + i + j + 1;
+        recordParams.push(
+          seq, r.id, dataClass, s.epoch, s.keyId, r.firstSeen, r.lastSeen, r.confidence, r.frameCount, r.sourceId, r.format,
+          s.sealed.length + ROW_OVERHEAD_BYTES, this.retention.expiresAt(dataClass, r.firstSeen), now,
+        );
+        payloadParams.push(seq, s.sealed);
+      });
       await run(
         db,
-        `INSERT INTO reads (id, first_seen, last_seen, confidence, frame_count, source_id, format, payload, payload_size, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [read.id, read.firstSeen, read.lastSeen, read.confidence, read.frameCount, read.sourceId, read.format, sealed, sealed.length, Date.now()],
+        `INSERT INTO records (seq, id, data_class, epoch, key_id, first_seen, last_seen, confidence, frame_count, source_id, format, bytes, expires_at, created_at)
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        recordParams,
       );
+      await run(db, `INSERT INTO payloads (seq, sealed) VALUES ${chunk.map(() => '(?, ?)').join(', ')}`, payloadParams);
+    }
+    await run(db, "UPDATE counters SET value = value + ? WHERE name = 'inserted'", [reads.length]);
+    return { eviction };
+  }
+
+  /** Makes room for `bytes` more in the class's pool, or refuses. Inside a write transaction. */
+  private async makeRoom(db: Database, dataClass: DataClass, bytes: number, now: number): Promise<Eviction> {
+    const none: Eviction = { expired: 0, acknowledged: 0, notUploaded: 0, bytesFreed: 0 };
+    const usage = await this.poolUsage(db);
+    if (dataClass === 'hit') {
+      if (usage.protected.bytes + bytes > this.quotas.protectedBytes) throw this.protectedFull(bytes, usage.protected.bytes);
+      return none;
+    }
+    const limit = Math.min(this.quotas.ringBytes, this.diskRingLimit);
+    if (bytes > limit) {
+      throw new StoreError('STORE_QUOTA_FULL', `read store ${this.file}: ${bytes} bytes of reads do not fit the ring quota of ${limit} bytes`, { file: this.file });
+    }
+    if (usage.ring.bytes + bytes <= limit) return none;
+    // Free a little more than needed, so a store at its quota evicts once per few writes.
+    const eviction = await evictFromRing(db, this.keys, usage.ring.bytes + bytes - limit + Math.floor(limit / 100), now, this.log);
+    if (usage.ring.bytes - eviction.bytesFreed + bytes > limit) {
+      throw new StoreError('STORE_QUOTA_FULL', `read store ${this.file}: the ring cannot free ${bytes} bytes`, { file: this.file });
+    }
+    return eviction;
+  }
+
+  /** @internal */
+  protectedFull(bytes: number, used: number): StoreError {
+    return new StoreError(
+      'STORE_QUOTA_FULL',
+      `read store ${this.file}: the protected quota (alerts and held records, never evicted) is full: ${used} of ${this.quotas.protectedBytes} bytes used, ${bytes} more needed; release holds or raise store.protectedQuotaMB`,
+      { file: this.file },
+    );
+  }
+
+  /** @internal Bytes and records per pool, as the triggers keep them. */
+  async poolUsage(db: Database): Promise<Record<'ring' | 'protected', { records: number; bytes: number }>> {
+    const rows = await all<{ pool: 'ring' | 'protected'; records: number; bytes: number }>(db, 'SELECT pool, records, bytes FROM pool_usage');
+    const use = { ring: { records: 0, bytes: 0 }, protected: { records: 0, bytes: 0 } };
+    for (const row of rows) use[row.pool] = { records: row.records, bytes: row.bytes };
+    return use;
+  }
+
+  /**
+   * The disk filled before the quota did. The ring's limit drops below what it holds now; the
+   * reserve is given up so the WAL can checkpoint and the eviction run; then the reserve is laid
+   * down again from the freed space. The write that failed stays failed (the caller retries).
+   */
+  private async recoverFromFullDisk(reads: readonly Read[]): Promise<void> {
+    const batch = reads.reduce((sum, r) => sum + r.crop.length + 1024, 0);
+    try {
+      const released = this.reserve.release();
+      await this.transaction(async (db) => {
+        const use = await this.poolUsage(db);
+        this.diskRingLimit = Math.max(batch, use.ring.bytes - 2 * batch - Math.floor(use.ring.bytes / 50) - (released ? 0 : this.reserve.bytes));
+        this.log.error(
+          { file: this.file, ringBytes: use.ring.bytes, ringLimit: this.diskRingLimit, reserveReleased: released },
+          'disk full before the ring quota: the ring now evicts down to what the disk holds',
+        );
+        if (use.ring.bytes > this.diskRingLimit) await evictFromRing(db, this.keys, use.ring.bytes - this.diskRingLimit, this.now(), this.log);
+      });
+      await this.serial(() => truncateWal(this.handle(), this.file, this.log));
+      this.reserve.ensure();
     } catch (err) {
-      throw writeError(this.file, read.id, err);
+      this.log.error({ file: this.file, err: (err as Error).message }, 'could not make room after the disk filled');
     }
   }
 
   /** @throws StoreError STORE_RECORD_UNREADABLE when this read's payload cannot be opened. */
-  async get(id: string): Promise<Read | null> {
-    const db = this.handle();
+  async get(id: string): Promise<StoredRead | null> {
     if (typeof id !== 'string') throw new StoreError('STORE_BAD_QUERY', `get(): id must be a string (got ${typeof id})`, { file: this.file });
-    let row: ReadRow | undefined;
-    try {
-      row = await get<ReadRow>(db, `SELECT ${READ_COLUMNS} FROM reads WHERE id = ?`, [id]);
-    } catch (err) {
-      throw readError(this.file, `reading read ${id}`, err);
-    }
+    const row = await this.serial(async () => {
+      try {
+        return await get<RecordRow>(this.handle(), `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.id = ?`, [id]);
+      } catch (err) {
+        throw readError(this.file, `reading read ${id}`, err);
+      }
+    });
     return row === undefined ? null : this.decode(row);
   }
 
@@ -149,49 +323,41 @@ export class SqliteReadStore implements ReadStore {
    * its id and counted in stats().unreadableSkipped, so one damaged record cannot block the
    * rest; the page is still filled up to `limit` when more reads exist.
    */
-  async list(query: ReadQuery): Promise<Read[]> {
-    const db = this.handle();
+  async list(query: ReadQuery): Promise<StoredRead[]> {
+    this.handle();
     const { since, until, limit } = this.checkQuery(query);
     let position = query.after === undefined ? undefined : parseReadCursor(query.after);
-
-    const reads: Read[] = [];
+    const reads: StoredRead[] = [];
     while (reads.length < limit) {
       const where: string[] = [];
       const params: SqlValue[] = [];
       if (since !== undefined) {
-        where.push('first_seen >= ?');
+        where.push('r.first_seen >= ?');
         params.push(since);
       }
       if (until !== undefined) {
-        where.push('first_seen < ?');
+        where.push('r.first_seen < ?');
         params.push(until);
       }
       if (position !== undefined) {
-        where.push('(first_seen < ? OR (first_seen = ? AND id < ?))');
+        where.push('(r.first_seen < ? OR (r.first_seen = ? AND r.id < ?))');
         params.push(position.firstSeen, position.firstSeen, position.id);
       }
       const wanted = limit - reads.length;
       params.push(wanted);
-      let rows: ReadRow[];
-      try {
-        rows = await all<ReadRow>(
-          db,
-          `SELECT ${READ_COLUMNS} FROM reads ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-           ORDER BY first_seen DESC, id DESC LIMIT ?`,
-          params,
-        );
-      } catch (err) {
-        throw readError(this.file, 'listing reads', err);
-      }
-      for (const row of rows) {
+      const rows = await this.serial(async () => {
         try {
-          reads.push(this.decode(row));
+          return await all<RecordRow>(
+            this.handle(),
+            `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+             ORDER BY r.first_seen DESC, r.id DESC LIMIT ?`,
+            params,
+          );
         } catch (err) {
-          if (!(err instanceof StoreError && err.code === 'STORE_RECORD_UNREADABLE')) throw err;
-          this.unreadableSkipped++;
-          this.log.error({ file: this.file, id: row.id, err: err.message }, 'skipping unreadable read');
+          throw readError(this.file, 'listing reads', err);
         }
-      }
+      });
+      reads.push(...this.decodeSkippingUnreadable(rows));
       if (rows.length < wanted) break;
       const last = rows[rows.length - 1];
       position = { firstSeen: last.first_seen, id: last.id };
@@ -199,41 +365,132 @@ export class SqliteReadStore implements ReadStore {
     return reads;
   }
 
-  async count(): Promise<number> {
-    const db = this.handle();
-    try {
-      const row = await get<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM reads');
-      return row?.n ?? 0;
-    } catch (err) {
-      throw readError(this.file, 'counting reads', err);
+  /**
+   * The next reads to upload, oldest first, alerts (hits) ahead of every read: at most `limit`.
+   * Unreadable records are skipped (logged and counted), so one cannot stall the uplink.
+   */
+  async nextUploadBatch(limit: number): Promise<StoredRead[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+      throw new StoreError('STORE_BAD_QUERY', `nextUploadBatch(): limit must be an integer from 1 to ${MAX_LIST_LIMIT} (got ${limit})`, { file: this.file });
     }
+    const batch: StoredRead[] = [];
+    for (const dataClass of ['hit', 'read'] as const) {
+      let afterSeq = 0;
+      while (batch.length < limit) {
+        const wanted = limit - batch.length;
+        const rows = await this.serial(() =>
+          all<RecordRow>(
+            this.handle(),
+            `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.uploaded = 0 AND r.data_class = ? AND r.seq > ? ORDER BY r.seq LIMIT ?`,
+            [dataClass, afterSeq, wanted],
+          ).catch((err: unknown) => {
+            throw readError(this.file, 'choosing reads to upload', err);
+          }),
+        );
+        batch.push(...this.decodeSkippingUnreadable(rows));
+        if (rows.length < wanted) break;
+        afterSeq = rows[rows.length - 1].seq;
+      }
+    }
+    return batch;
+  }
+
+  /**
+   * Marks reads acknowledged by central, durably: once this resolves the marks survive a crash.
+   * Unknown ids (evicted or deleted meanwhile) are ignored. Returns how many were newly marked.
+   */
+  async markAcknowledged(ids: readonly string[]): Promise<number> {
+    if (!Array.isArray(ids) || ids.length > MAX_BATCH || !ids.every((id) => typeof id === 'string')) {
+      throw new StoreError('STORE_BAD_QUERY', `markAcknowledged(): ids must be a list of at most ${MAX_BATCH} strings`, { file: this.file });
+    }
+    if (ids.length === 0) return 0;
+    try {
+      return await this.transaction(async (db) => {
+        let marked = 0;
+        for (let i = 0; i < ids.length; i += 500) {
+          const chunk = ids.slice(i, i + 500);
+          const result = await run(db, `UPDATE records SET uploaded = 1 WHERE uploaded = 0 AND id IN (${chunk.map(() => '?').join(',')})`, chunk);
+          marked += result.changes;
+        }
+        return marked;
+      });
+    } catch (err) {
+      throw writeError(this.file, `marking ${ids.length} reads acknowledged`, err);
+    }
+  }
+
+  async count(): Promise<number> {
+    return this.serial(async () => {
+      try {
+        return (await get<{ n: number }>(this.handle(), 'SELECT COUNT(*) AS n FROM records'))?.n ?? 0;
+      } catch (err) {
+        throw readError(this.file, 'counting reads', err);
+      }
+    });
   }
 
   async stats(): Promise<ReadStoreStats> {
-    const db = this.handle();
-    let row: { reads: number; bytes: number; oldest: number | null; newest: number | null } | undefined;
-    try {
-      row = await get(
-        db,
-        'SELECT COUNT(*) AS reads, COALESCE(SUM(payload_size), 0) AS bytes, MIN(first_seen) AS oldest, MAX(first_seen) AS newest FROM reads',
-      );
-    } catch (err) {
-      throw readError(this.file, 'reading store statistics', err);
-    }
-    return {
-      reads: row?.reads ?? 0,
-      bytes: row?.bytes ?? 0,
-      oldest: row?.oldest ?? null,
-      newest: row?.newest ?? null,
-      unreadableSkipped: this.unreadableSkipped,
-    };
+    return this.serial(async () => {
+      const db = this.handle();
+      try {
+        const groups = await all<{ data_class: DataClass; held: number; uploaded: number; n: number; bytes: number; oldest: number; newest: number }>(
+          db,
+          'SELECT data_class, held, uploaded, COUNT(*) AS n, SUM(bytes) AS bytes, MIN(first_seen) AS oldest, MAX(first_seen) AS newest FROM records GROUP BY data_class, held, uploaded',
+        );
+        const byClassAndState: ClassStateStats[] = groups.map((g) => ({
+          dataClass: g.data_class,
+          state: g.held === 1 ? 'held' : g.uploaded === 1 ? 'uploaded' : 'pending',
+          records: g.n,
+          bytes: g.bytes,
+        }));
+        const counters = new Map((await all<{ name: string; value: number }>(db, 'SELECT name, value FROM counters')).map((c) => [c.name, c.value]));
+        const totals: StoreTotals = {
+          inserted: counters.get('inserted') ?? 0,
+          evictedExpired: counters.get('evicted_expired') ?? 0,
+          evictedAcknowledged: counters.get('evicted_acknowledged') ?? 0,
+          lostNotUploaded: counters.get('lost_not_uploaded') ?? 0,
+          purged: counters.get('purged') ?? 0,
+          deleted: counters.get('deleted') ?? 0,
+          corrected: counters.get('corrected') ?? 0,
+          keysDestroyed: counters.get('keys_destroyed') ?? 0,
+        };
+        const use = await this.poolUsage(db);
+        const dataKeys = (await get<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM data_keys'))?.n ?? 0;
+        return {
+          reads: groups.reduce((s, g) => s + g.n, 0),
+          bytes: groups.reduce((s, g) => s + g.bytes, 0),
+          oldest: groups.length === 0 ? null : Math.min(...groups.map((g) => g.oldest)),
+          newest: groups.length === 0 ? null : Math.max(...groups.map((g) => g.newest)),
+          byClassAndState,
+          pools: {
+            ring: { ...use.ring, quotaBytes: this.quotas.ringBytes },
+            protected: { ...use.protected, quotaBytes: this.quotas.protectedBytes },
+          },
+          totals,
+          dataKeys,
+          brokenDataKeys: this.keys.brokenCount,
+          fileBytes: sizeOf(this.file),
+          walBytes: sizeOf(`${this.file}-wal`),
+          unreadableSkipped: this.unreadableSkipped,
+        };
+      } catch (err) {
+        throw readError(this.file, 'reading store statistics', err);
+      }
+    });
   }
 
-  /** Closes the file; later calls fail with STORE_CLOSED. Closing twice is harmless. */
+  /** SQLite's full integrity check, now (the crash tests run it after every kill). */
+  async checkIntegrity(): Promise<void> {
+    await this.serial(() => checkIntact(this.handle(), this.file, 'full'));
+  }
+
+  /** Closes the file and forgets the keys; later calls fail with STORE_CLOSED. Closing twice is harmless. */
   async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
     const db = this.db;
     if (db === null) return;
     this.db = null;
+    this.keys.clear();
     try {
       await closeDatabase(db);
     } catch (err) {
@@ -242,7 +499,78 @@ export class SqliteReadStore implements ReadStore {
     this.log.info({ file: this.file }, 'read store closed');
   }
 
-  private handle(): Database {
+  /**
+   * @internal Runs `fn` in a write transaction (BEGIN IMMEDIATE: other processes wait, not fail
+   * halfway), after every earlier operation on this store.
+   */
+  transaction<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      const db = this.handle();
+      await exec(db, 'BEGIN IMMEDIATE');
+      try {
+        const result = await fn(db);
+        await exec(db, 'COMMIT');
+        this.keys.committed();
+        return result;
+      } catch (err) {
+        await exec(db, 'ROLLBACK').catch(() => undefined);
+        this.keys.rolledBack();
+        throw err;
+      }
+    });
+  }
+
+  /** @internal A write transaction with secure_delete on: replaced and deleted bytes are zeroed, freed pages too. */
+  secureTransaction<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+    return this.transaction(async (db) => {
+      await exec(db, 'PRAGMA secure_delete = ON');
+      try {
+        return await fn(db);
+      } finally {
+        await exec(db, 'PRAGMA secure_delete = FAST');
+      }
+    });
+  }
+
+  /** Destroys expired epochs' keys, deletes expired records (not held), truncates the WAL. See purge.ts. */
+  purge(): Promise<PurgeResult> {
+    this.handle();
+    return purgeExpired(this);
+  }
+
+  /** Places an evidence hold (case number, reason, who). See record-actions.ts. */
+  hold(id: string, request: HoldRequest): Promise<void> {
+    return placeHold(this, id, request);
+  }
+
+  release(id: string, by: string): Promise<void> {
+    return releaseHold(this, id, by);
+  }
+
+  /** Every hold the read has had, oldest first. */
+  holds(id: string): Promise<HoldRecord[]> {
+    return holdsOf(this, id);
+  }
+
+  /** Deletes a read captured against the rules; the plate is not kept. */
+  delete(id: string, request: ActorAndReason): Promise<void> {
+    return deleteRead(this, id, request);
+  }
+
+  /** Corrects a wrong read's plate; the recognizer's reading stays sealed beside it. */
+  correct(id: string, plate: string, request: ActorAndReason): Promise<void> {
+    return correctRead(this, id, plate, request);
+  }
+
+  /** @internal Runs `fn` after every earlier operation on this store has finished. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** @internal */
+  handle(): Database {
     if (this.db === null) throw new StoreError('STORE_CLOSED', `read store ${this.file} is closed`, { file: this.file });
     return this.db;
   }
@@ -259,206 +587,76 @@ export class SqliteReadStore implements ReadStore {
     return { since, until, limit };
   }
 
-  private decode(row: ReadRow): Read {
-    let payload;
-    try {
-      payload = decodeReadPayload(this.codec.open(row.id, row.payload));
-    } catch (err) {
-      throw new StoreError('STORE_RECORD_UNREADABLE', `read ${row.id} in ${this.file} cannot be read: ${(err as Error).message}`, {
-        file: this.file,
-        recordId: row.id,
-        cause: err,
-      });
+  private decodeSkippingUnreadable(rows: readonly RecordRow[]): StoredRead[] {
+    const reads: StoredRead[] = [];
+    for (const row of rows) {
+      try {
+        reads.push(this.decode(row));
+      } catch (err) {
+        if (!(err instanceof StoreError && err.code === 'STORE_RECORD_UNREADABLE')) throw err;
+        this.unreadableSkipped++;
+        this.log.error({ file: this.file, id: row.id, err: err.message }, 'skipping unreadable read');
+      }
     }
-    return {
-      id: row.id,
-      plate: payload.plate,
-      confidence: row.confidence,
-      alternatives: payload.alternatives,
-      crop: payload.crop,
-      quad: payload.quad,
-      firstSeen: row.first_seen,
-      lastSeen: row.last_seen,
-      frameCount: row.frame_count,
-      sourceId: row.source_id,
-      format: row.format,
-    };
+    return reads;
+  }
+
+  /** @internal Opens a row's payload. @throws StoreError STORE_RECORD_UNREADABLE naming the record and why. */
+  openPayload(row: Pick<RecordRow, 'id' | 'data_class' | 'epoch' | 'key_id' | 'sealed'>): Buffer {
+    try {
+      return openRecord(this.keys.key(row.key_id), { id: row.id, dataClass: row.data_class, epoch: row.epoch }, row.sealed);
+    } catch (err) {
+      throw this.unreadable(row.id, err);
+    }
+  }
+
+  /** @internal */
+  decode(row: RecordRow): StoredRead {
+    const payload = this.openPayload(row);
+    try {
+      return storedRead(row, payload);
+    } catch (err) {
+      throw this.unreadable(row.id, err);
+    }
+  }
+
+  private unreadable(id: string, err: unknown): StoreError {
+    return new StoreError('STORE_RECORD_UNREADABLE', `read ${id} in ${this.file} cannot be read: ${(err as Error).message}`, {
+      file: this.file,
+      recordId: id,
+      cause: err,
+    });
   }
 }
 
-/** The directory 0700 and the file 0600 before SQLite touches them; SQLite gives -wal/-shm the file's mode. */
-function createPrivateFile(dir: string, file: string, log: Logger): void {
+function sizeOf(file: string): number {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new StoreError('STORE_OPEN_FAILED', `cannot create the data directory ${dir}: ${(err as Error).message}`, { file, cause: err });
-  }
-  let fd: number;
-  try {
-    fd = openSync(file, 'a', 0o600);
-  } catch (err) {
-    throw new StoreError('STORE_OPEN_FAILED', `cannot create read store ${file}: ${(err as Error).message}`, { file, cause: err });
-  }
-  try {
-    const mode = fstatSync(fd).mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      fchmodSync(fd, 0o600);
-      log.warn({ file, mode: mode.toString(8) }, 'read store file was readable by others; made it 0600');
-    }
-  } catch (err) {
-    throw new StoreError('STORE_OPEN_FAILED', `cannot make read store ${file} private (0600): ${(err as Error).message}`, { file, cause: err });
-  } finally {
-    closeSync(fd);
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
 }
 
 /**
- * The WAL file exists from open on (SQLite creates it when the connection first reads); syncing
- * the directory now makes its entry durable, so the first put()'s fsync has a file to land in.
+ * Loads the KEK and compares it with the check value the store recorded, before anything is
+ * written: a wrong key changes nothing. A key file is created only for a store with no keys yet.
  */
-function syncDirectory(dir: string, log: Logger): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch (err) {
-    // Some file systems refuse fsync on a directory; the data itself is still fsynced per commit.
-    log.warn({ dir, err: (err as Error).message }, 'could not sync the data directory');
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-async function checkIntact(db: Database, file: string): Promise<void> {
-  const rows = await all<{ quick_check: string }>(db, 'PRAGMA quick_check(5)');
-  const findings = rows.map((r) => r.quick_check);
-  if (findings.length !== 1 || findings[0] !== 'ok') {
-    const detail = findings.join('; ').replace(/\s*\n\s*/g, '; ');
-    throw corrupt(file, `integrity check: ${detail.length > 300 ? `${detail.slice(0, 297)}...` : detail}`);
-  }
-}
-
-async function configureConnection(db: Database, file: string, log: Logger, maxFileBytes: number | undefined): Promise<void> {
-  const mode = await get<{ journal_mode: string }>(db, 'PRAGMA journal_mode = WAL');
-  if (mode?.journal_mode !== 'wal') {
-    // Still durable with synchronous=FULL, only slower; seen on file systems without shared memory.
-    log.warn({ file, journalMode: mode?.journal_mode }, 'read store could not use WAL journal');
-  }
-  // FULL: each commit is fsynced before put() resolves, so a stored read survives a power cut.
-  await exec(db, 'PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
-  if (maxFileBytes !== undefined) {
-    const page = await get<{ page_size: number }>(db, 'PRAGMA page_size');
-    await get(db, `PRAGMA max_page_count = ${Math.floor(maxFileBytes / (page?.page_size ?? 4096))}`);
-  }
-}
-
-/** Applies pending migrations, each in its own transaction. Returns the version found. */
-async function migrate(db: Database, file: string, log: Logger): Promise<number> {
-  const found = (await get<{ user_version: number }>(db, 'PRAGMA user_version'))?.user_version ?? 0;
-  if (found > SCHEMA_VERSION) {
+async function checkKek(db: Database, file: string, given: KeyEncryptionKey | undefined, keyFile: string, log: Logger): Promise<KeyEncryptionKey> {
+  const version = await schemaVersion(db);
+  const expected = version >= 2 ? await storedCheckValue(db) : null;
+  const kek = given ?? FileKeyEncryptionKey.load(keyFile, { create: expected === null, log });
+  if (expected !== null && !checkValuesEqual(expected, kek.checkValue())) {
     throw new StoreError(
-      'STORE_OPEN_FAILED',
-      `read store ${file} has schema version ${found}, newer than this build knows (${SCHEMA_VERSION}); refusing to open it rather than risk damaging it`,
+      'STORE_WRONG_KEY',
+      `read store ${file} was sealed under another key-encryption key than ${kek.location}; refusing to open it (nothing was changed). Restore the device's own key file.`,
       { file },
     );
   }
-  for (const migration of MIGRATIONS.filter((m) => m.version > found)) {
-    await exec(db, 'BEGIN IMMEDIATE');
-    try {
-      await exec(db, migration.sql);
-      await exec(db, `PRAGMA user_version = ${migration.version}`);
-      await exec(db, 'COMMIT');
-    } catch (err) {
-      await exec(db, 'ROLLBACK').catch(() => undefined);
-      const mapped = openError(file, err);
-      throw new StoreError(mapped.code, `read store ${file}: migration ${migration.version} (${migration.description}) failed: ${(err as Error).message}`, {
-        file,
-        cause: err,
-      });
-    }
-    log.info({ file, version: migration.version, description: migration.description }, 'read store migrated');
+  return kek;
+}
+
+async function storeCheckValueOnce(db: Database, kek: KeyEncryptionKey): Promise<void> {
+  if ((await storedCheckValue(db)) === null) {
+    await run(db, "INSERT INTO store_meta (name, value) VALUES ('kek_check', ?)", [kek.checkValue()]);
   }
-  return found;
-}
-
-function sqliteCode(err: unknown): string | undefined {
-  return (err as SqliteError | null)?.code;
-}
-
-function isCorruption(err: unknown): boolean {
-  const code = sqliteCode(err);
-  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
-}
-
-function corrupt(file: string, detail: string, cause?: unknown): StoreError {
-  return new StoreError(
-    'STORE_CORRUPT',
-    `read store ${file} is damaged (${detail}); move it aside to start an empty store, or restore it from a backup`,
-    { file, cause },
-  );
-}
-
-function openError(file: string, err: unknown): StoreError {
-  if (isCorruption(err)) return corrupt(file, (err as Error).message, err);
-  return new StoreError('STORE_OPEN_FAILED', `cannot open read store ${file}: ${(err as Error).message}`, { file, cause: err });
-}
-
-function writeError(file: string, id: string, err: unknown): StoreError {
-  const message = (err as Error).message;
-  const code = sqliteCode(err);
-  if (code === 'SQLITE_CONSTRAINT' && /UNIQUE constraint failed: reads\.id/.test(message)) {
-    return new StoreError('STORE_DUPLICATE_ID', `read ${id} is already stored in ${file}`, { file, recordId: id, cause: err });
-  }
-  if (isCorruption(err)) return corrupt(file, message, err);
-  const why =
-    code === 'SQLITE_FULL'
-      ? 'the disk is full or the store reached its size cap'
-      : code === 'SQLITE_READONLY'
-        ? 'the file or its file system is read-only'
-        : code === 'SQLITE_IOERR'
-          ? 'an I/O error (failing storage?)'
-          : 'the write failed';
-  return new StoreError('STORE_WRITE_FAILED', `cannot store read ${id} in ${file}: ${why} (${message})`, { file, recordId: id, cause: err });
-}
-
-function readError(file: string, doing: string, err: unknown): StoreError {
-  if (isCorruption(err)) return corrupt(file, (err as Error).message, err);
-  return new StoreError('STORE_READ_FAILED', `read store ${file}: ${doing} failed: ${(err as Error).message}`, { file, cause: err });
-}
-
-function describeId(id: unknown): string {
-  return typeof id === 'string' ? JSON.stringify(id.slice(0, READ_LIMITS.idChars)) : `(id ${typeof id})`;
-}
-
-/** What breaks the Read contract, or null. Checked before anything is written. */
-function readProblem(read: Read): string | null {
-  if (read === null || typeof read !== 'object') return 'not a read object';
-  const { id, plate, confidence, alternatives, crop, quad, firstSeen, lastSeen, frameCount, sourceId, format } = read;
-  if (typeof id !== 'string' || id.length === 0 || id.length > READ_LIMITS.idChars) return `id must be 1 to ${READ_LIMITS.idChars} characters`;
-  if (typeof plate !== 'string' || plate.length > READ_LIMITS.plateChars) return `plate must be a string of at most ${READ_LIMITS.plateChars} characters`;
-  if (!isUnit(confidence)) return `confidence must be a number from 0 to 1 (got ${confidence})`;
-  if (!Array.isArray(alternatives) || alternatives.length > READ_LIMITS.alternatives) return `alternatives must be a list of at most ${READ_LIMITS.alternatives}`;
-  for (const [i, alt] of alternatives.entries()) {
-    if (typeof alt?.plate !== 'string' || alt.plate.length > READ_LIMITS.plateChars || !isUnit(alt.confidence)) {
-      return `alternatives[${i}] must be {plate: string, confidence: 0..1}`;
-    }
-  }
-  if (!Buffer.isBuffer(crop) || crop.length > READ_LIMITS.cropBytes) return `crop must be a Buffer of at most ${READ_LIMITS.cropBytes} bytes`;
-  if (!Array.isArray(quad) || quad.length !== 4 || !quad.every((p) => Number.isFinite(p?.x) && Number.isFinite(p?.y))) {
-    return 'quad must be four points with finite x and y';
-  }
-  if (!Number.isSafeInteger(firstSeen) || firstSeen < 0) return `firstSeen must be ms since the epoch, an integer (got ${firstSeen})`;
-  if (!Number.isSafeInteger(lastSeen) || lastSeen < firstSeen) return `lastSeen must be an integer no earlier than firstSeen (got ${lastSeen})`;
-  if (!Number.isSafeInteger(frameCount) || frameCount < 1) return `frameCount must be a positive integer (got ${frameCount})`;
-  if (typeof sourceId !== 'string' || sourceId.length === 0 || sourceId.length > READ_LIMITS.sourceIdChars) {
-    return `sourceId must be 1 to ${READ_LIMITS.sourceIdChars} characters`;
-  }
-  if (format !== null && (typeof format !== 'string' || format.length > READ_LIMITS.formatChars)) {
-    return `format must be null or a string of at most ${READ_LIMITS.formatChars} characters`;
-  }
-  return null;
-}
-
-function isUnit(n: unknown): boolean {
-  return typeof n === 'number' && n >= 0 && n <= 1;
 }

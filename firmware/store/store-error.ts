@@ -17,7 +17,19 @@ export type StoreErrorCode =
   /** A list() query out of bounds (limit, cursor, time range). */
   | 'STORE_BAD_QUERY'
   /** The store was used after close(). */
-  | 'STORE_CLOSED';
+  | 'STORE_CLOSED'
+  /** The key-encryption key file is missing, unreadable or malformed. */
+  | 'STORE_KEY_FAILED'
+  /** The key-encryption key is not the one the store was sealed with: nothing was opened or changed. */
+  | 'STORE_WRONG_KEY'
+  /** The disk (or the store's size cap) is full: the write was refused, nothing stored was changed. */
+  | 'STORE_DISK_FULL'
+  /** The protected quota (alerts and held records, never evicted) is full. */
+  | 'STORE_QUOTA_FULL'
+  /** hold, release, delete or correct of an id the store does not hold. */
+  | 'STORE_NOT_FOUND'
+  /** An operation the record's state forbids (hold twice, release without hold, delete while held). */
+  | 'STORE_CONFLICT';
 
 export interface StoreErrorDetails {
   /** The database file concerned. */

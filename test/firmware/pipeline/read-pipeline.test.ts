@@ -6,7 +6,7 @@ import { PlateFormatRules } from '../../../firmware/pipeline/plate-format';
 import { ReadPipeline, type FrameRecognizer } from '../../../firmware/pipeline/read-pipeline';
 import type { Read } from '../../../firmware/pipeline/read';
 import { PlateTracker } from '../../../firmware/pipeline/tracker';
-import type { ReadStore } from '../../../firmware/store/read-store';
+import type { ReadSink } from '../../../firmware/store/read-store';
 
 /** A finite source of tiny frames, each carrying the plate text the fake recognizer "reads". */
 class ScriptedSource implements FrameSource {
@@ -58,7 +58,7 @@ class EchoRecognizer implements FrameRecognizer {
   }
 }
 
-class MemoryStore implements ReadStore {
+class MemoryStore implements ReadSink {
   readonly reads: Read[] = [];
   failuresLeft = 0;
   async put(read: Read): Promise<void> {
@@ -68,19 +68,6 @@ class MemoryStore implements ReadStore {
     }
     this.reads.push(read);
   }
-  async get(id: string): Promise<Read | null> {
-    return this.reads.find((r) => r.id === id) ?? null;
-  }
-  async list(): Promise<Read[]> {
-    return [...this.reads];
-  }
-  async count(): Promise<number> {
-    return this.reads.length;
-  }
-  async stats() {
-    return { reads: this.reads.length, bytes: 0, oldest: null, newest: null, unreadableSkipped: 0 };
-  }
-  async close(): Promise<void> {}
 }
 
 function tracker(): PlateTracker {

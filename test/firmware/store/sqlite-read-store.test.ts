@@ -1,67 +1,29 @@
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, closeSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
-import { OPEN_READWRITE } from 'sqlite3';
 import type { Read } from '../../../firmware/pipeline/read';
-import { MAX_LIST_LIMIT, readCursor } from '../../../firmware/store/read-store';
-import { all, closeDatabase, get, openDatabase, run } from '../../../firmware/store/sqlite-async';
-import { READS_FILE, SqliteReadStore } from '../../../firmware/store/sqlite-read-store';
-import { StoreError, type StoreErrorCode } from '../../../firmware/store/store-error';
+import { MAX_LIST_LIMIT, readCursor, type StoredRead } from '../../../firmware/store/read-store';
+import { readOf } from '../../../firmware/store/record-row';
+import { all, get, run } from '../../../firmware/store/sqlite-async';
+import { KEK_FILE, SqliteReadStore } from '../../../firmware/store/sqlite-read-store';
+import { StoreError } from '../../../firmware/store/store-error';
 import { fixtureRead } from './read-fixtures';
+import { rejectsWith, useStoreHarness, withRawDb } from './store-harness';
 
-async function rejectsWith(promise: Promise<unknown>, code: StoreErrorCode, ...mentions: string[]): Promise<StoreError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof StoreError, `expected a StoreError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  for (const text of mentions) assert.ok(caught.message.includes(text), `"${caught.message}" should mention "${text}"`);
-  return caught;
-}
-
-/** Runs `fn` on a second, raw connection to the store's file, the way an outside tool would. */
-async function withRawDb<T>(file: string, fn: (db: import('sqlite3').Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase(file, OPEN_READWRITE);
-  try {
-    return await fn(db);
-  } finally {
-    await closeDatabase(db);
-  }
+function plain(stored: StoredRead | null): Read | null {
+  return stored === null ? null : readOf(stored);
 }
 
 describe('SqliteReadStore', () => {
-  let dir: string;
-  let dataDir: string;
-  let file: string;
-  const open: SqliteReadStore[] = [];
-
-  async function openStore(opts?: Parameters<typeof SqliteReadStore.open>[1]): Promise<SqliteReadStore> {
-    const store = await SqliteReadStore.open(dataDir, opts);
-    open.push(store);
-    return store;
-  }
-
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'sightline-store-'));
-    dataDir = path.join(dir, 'data');
-    file = path.join(dataDir, READS_FILE);
-  });
-
-  afterEach(async () => {
-    for (const store of open.splice(0)) await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const h = useStoreHarness();
+  const openStore = (opts?: Parameters<typeof h.open>[0]) => h.open(opts);
 
   it('round-trips every field of a read, crop bytes and quad included', async () => {
     const store = await openStore();
     const reads = [fixtureRead(1), fixtureRead(3), { ...fixtureRead(4), alternatives: [], crop: Buffer.alloc(0) }];
     for (const read of reads) await store.put(read);
-    for (const read of reads) assert.deepEqual(await store.get(read.id), read);
+    for (const read of reads) assert.deepEqual(plain(await store.get(read.id)), read);
     assert.equal(await store.get('no-such-id'), null);
   });
 
@@ -72,11 +34,11 @@ describe('SqliteReadStore', () => {
 
     const second = await openStore();
     assert.equal(await second.count(), 5);
-    for (let i = 0; i < 5; i++) assert.deepEqual(await second.get(fixtureRead(i).id), fixtureRead(i));
+    for (let i = 0; i < 5; i++) assert.deepEqual(plain(await second.get(fixtureRead(i).id)), fixtureRead(i));
   });
 
   it('keeps reads a child process stored before it was killed without closing', async () => {
-    const child = fork(path.join(__dirname, 'fixtures', 'put-reads-child.js'), [dataDir, '7'], { stdio: 'pipe' });
+    const child = fork(path.join(__dirname, 'fixtures', 'put-reads-child.js'), [h.dataDir, '7'], { stdio: 'pipe' });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const reply = await new Promise<unknown>((resolve, reject) => {
@@ -90,7 +52,7 @@ describe('SqliteReadStore', () => {
 
     const store = await openStore();
     assert.equal(await store.count(), 7);
-    for (let i = 0; i < 7; i++) assert.deepEqual(await store.get(fixtureRead(i).id), fixtureRead(i));
+    for (let i = 0; i < 7; i++) assert.deepEqual(plain(await store.get(fixtureRead(i).id)), fixtureRead(i));
   });
 
   it('lists newest first, pages with a cursor, and filters by time', async () => {
@@ -101,7 +63,7 @@ describe('SqliteReadStore', () => {
     for (const read of [...reads].reverse()) await store.put(read);
 
     const expected = [...reads].sort((a, b) => b.firstSeen - a.firstSeen || (a.id < b.id ? 1 : -1));
-    const paged: Read[] = [];
+    const paged: StoredRead[] = [];
     let after: string | undefined;
     for (;;) {
       const page = await store.list({ limit: 7, after });
@@ -111,7 +73,7 @@ describe('SqliteReadStore', () => {
       after = readCursor(page[page.length - 1]);
     }
     assert.deepEqual(paged.map((r) => r.id), expected.map((r) => r.id));
-    assert.deepEqual(paged[0], expected[0]);
+    assert.deepEqual(plain(paged[0]), expected[0]);
 
     const window = await store.list({ since: 1_003_000, until: 1_006_000, limit: 100 });
     assert.deepEqual(
@@ -131,29 +93,41 @@ describe('SqliteReadStore', () => {
     await rejectsWith(store.list({ limit: 10, after: 'not a cursor' }), 'STORE_BAD_QUERY', 'cursor');
   });
 
-  it('counts and reports stats', async () => {
+  it('counts and reports stats per class and state, pool use and totals', async () => {
     const store = await openStore();
-    assert.deepEqual(await store.stats(), { reads: 0, bytes: 0, oldest: null, newest: null, unreadableSkipped: 0 });
+    const empty = await store.stats();
+    assert.deepEqual([empty.reads, empty.bytes, empty.oldest, empty.newest, empty.byClassAndState.length], [0, 0, null, null, 0]);
     const reads = [fixtureRead(2), fixtureRead(9), fixtureRead(5)];
     for (const read of reads) await store.put(read);
+    await store.putMany([fixtureRead(20)], 'hit');
+    await store.markAcknowledged([fixtureRead(9).id]);
 
-    assert.equal(await store.count(), 3);
+    assert.equal(await store.count(), 4);
     const stats = await store.stats();
-    assert.equal(stats.reads, 3);
+    assert.equal(stats.reads, 4);
     assert.equal(stats.oldest, fixtureRead(2).firstSeen);
-    assert.equal(stats.newest, fixtureRead(9).firstSeen);
-    const sealed = await withRawDb(file, (db) => all<{ n: number }>(db, 'SELECT length(payload) AS n FROM reads'));
-    assert.equal(stats.bytes, sealed.reduce((sum, row) => sum + row.n, 0));
-    assert.ok(stats.bytes > reads.reduce((sum, r) => sum + r.crop.length, 0), 'payload bytes include the crops');
+    assert.equal(stats.newest, fixtureRead(20).firstSeen);
+    const states = stats.byClassAndState.map((g) => `${g.dataClass}/${g.state}:${g.records}`).sort();
+    assert.deepEqual(states, ['hit/pending:1', 'read/pending:2', 'read/uploaded:1']);
+    const sealed = await withRawDb(h.file, (db) => all<{ n: number }>(db, 'SELECT length(sealed) AS n FROM payloads'));
+    assert.equal(sealed.length, 4);
+    assert.ok(stats.bytes > sealed.reduce((sum, row) => sum + row.n, 0), 'quota bytes are the sealed payloads plus row overhead');
+    assert.equal(stats.pools.ring.records, 3);
+    assert.equal(stats.pools.protected.records, 1);
+    assert.equal(stats.pools.ring.bytes + stats.pools.protected.bytes, stats.bytes);
+    assert.equal(stats.totals.inserted, 4);
+    assert.equal(stats.dataKeys, 2, 'one key for the reads epoch, one for the hits epoch');
+    assert.ok(stats.fileBytes > 0);
   });
 
   it('refuses a second read with an id already stored, keeping the first', async () => {
     const store = await openStore();
     const read = fixtureRead(1);
     await store.put(read);
-    const err = await rejectsWith(store.put({ ...read, plate: 'OTHER1' }), 'STORE_DUPLICATE_ID', read.id, file);
+    const err = await rejectsWith(store.put({ ...read, plate: 'OTHER1' }), 'STORE_DUPLICATE_ID', read.id, h.file);
     assert.equal(err.recordId, read.id);
-    assert.deepEqual(await store.get(read.id), read);
+    assert.deepEqual(plain(await store.get(read.id)), read);
+    await rejectsWith(store.putMany([fixtureRead(2), fixtureRead(2)]), 'STORE_INVALID_RECORD', 'twice');
     assert.equal(await store.count(), 1);
   });
 
@@ -171,101 +145,111 @@ describe('SqliteReadStore', () => {
     await store.close();
 
     // Four whole pages of garbage in the middle of the file the test just wrote.
-    const pageSize = 4096;
-    const middle = Math.floor(statSync(file).size / pageSize / 2) * pageSize;
-    const fd = openSync(file, 'r+');
+    const pageSize = 65536;
+    const middle = Math.floor(statSync(h.file).size / pageSize / 2) * pageSize;
+    const fd = openSync(h.file, 'r+');
     writeSync(fd, Buffer.alloc(4 * pageSize, 0xa5), 0, 4 * pageSize, middle);
     closeSync(fd);
 
-    const err = await rejectsWith(SqliteReadStore.open(dataDir), 'STORE_CORRUPT', file);
-    assert.equal(err.file, file);
+    const err = await rejectsWith(SqliteReadStore.open(h.dataDir), 'STORE_CORRUPT', h.file);
+    assert.equal(err.file, h.file);
   });
 
   it('refuses a file that is not a database at all', async () => {
     const store = await openStore();
     await store.close();
-    writeFileSync(file, Buffer.alloc(8192, 0x41));
-    await rejectsWith(SqliteReadStore.open(dataDir), 'STORE_CORRUPT', file);
+    writeFileSync(h.file, Buffer.alloc(8192, 0x41));
+    await rejectsWith(SqliteReadStore.open(h.dataDir), 'STORE_CORRUPT', h.file);
   });
 
-  it('reports a record whose payload was altered as unreadable, naming it, and still reads the others', async () => {
+  it('reports a record whose ciphertext has one flipped byte as unreadable, naming it and why, and still reads the others', async () => {
     const store = await openStore();
     for (let i = 0; i < 4; i++) await store.put(fixtureRead(i));
     const damaged = fixtureRead(2).id;
 
-    await withRawDb(file, async (db) => {
-      const row = await get<{ payload: Buffer }>(db, 'SELECT payload FROM reads WHERE id = ?', [damaged]);
+    await withRawDb(h.file, async (db) => {
+      const row = await get<{ seq: number; sealed: Buffer }>(db, 'SELECT p.seq, p.sealed FROM payloads p JOIN records r ON r.seq = p.seq WHERE r.id = ?', [damaged]);
       assert.ok(row);
-      const payload = Buffer.from(row.payload);
-      payload[Math.floor(payload.length / 2)] ^= 0x01;
-      await run(db, 'UPDATE reads SET payload = ? WHERE id = ?', [payload, damaged]);
+      const sealed = Buffer.from(row.sealed);
+      sealed[Math.floor(sealed.length / 2)] ^= 0x01;
+      await run(db, 'UPDATE payloads SET sealed = ? WHERE seq = ?', [sealed, row.seq]);
     });
 
-    const err = await rejectsWith(store.get(damaged), 'STORE_RECORD_UNREADABLE', damaged, file);
+    const err = await rejectsWith(store.get(damaged), 'STORE_RECORD_UNREADABLE', damaged, h.file, 'authentication failed');
     assert.equal(err.recordId, damaged);
-    for (const i of [0, 1, 3]) assert.deepEqual(await store.get(fixtureRead(i).id), fixtureRead(i));
+    for (const i of [0, 1, 3]) assert.deepEqual(plain(await store.get(fixtureRead(i).id)), fixtureRead(i));
 
     const listed = await store.list({ limit: 2 });
     assert.deepEqual(listed.map((r) => r.id), [fixtureRead(3).id, fixtureRead(1).id], 'the page is filled past the skipped record');
     assert.equal((await store.stats()).unreadableSkipped, 1);
     assert.equal(await store.count(), 4, 'the damaged record is kept, not deleted');
+    await store.put(fixtureRead(9));
+    assert.deepEqual(plain(await store.get(fixtureRead(9).id)), fixtureRead(9), 'the store keeps working');
   });
 
-  it('detects a payload moved onto another record', async () => {
+  it('refuses ciphertext copied onto another record, or moved to another epoch', async () => {
     const store = await openStore();
     await store.put(fixtureRead(1));
     await store.put(fixtureRead(2));
-    await withRawDb(file, (db) =>
-      run(db, 'UPDATE reads SET payload = (SELECT payload FROM reads WHERE id = ?) WHERE id = ?', [fixtureRead(1).id, fixtureRead(2).id]),
+    const [one, two] = [fixtureRead(1).id, fixtureRead(2).id];
+    await withRawDb(h.file, (db) =>
+      run(db, 'UPDATE payloads SET sealed = (SELECT sealed FROM payloads WHERE seq = (SELECT seq FROM records WHERE id = ?)) WHERE seq = (SELECT seq FROM records WHERE id = ?)', [one, two]),
     );
-    await rejectsWith(store.get(fixtureRead(2).id), 'STORE_RECORD_UNREADABLE', fixtureRead(2).id);
-    assert.deepEqual(await store.get(fixtureRead(1).id), fixtureRead(1));
+    await rejectsWith(store.get(two), 'STORE_RECORD_UNREADABLE', two, 'authentication failed');
+    assert.deepEqual(plain(await store.get(one)), fixtureRead(1));
+
+    await withRawDb(h.file, (db) => run(db, 'UPDATE records SET epoch = epoch + 1 WHERE id = ?', [one]));
+    await rejectsWith(store.get(one), 'STORE_RECORD_UNREADABLE', one, 'epoch');
   });
 
   it('creates a private directory and file (0700, 0600)', async () => {
     const store = await openStore();
     await store.put(fixtureRead(1));
-    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
-    assert.equal(statSync(file).mode & 0o777, 0o600);
-    // SQLite gives its WAL and shared-memory files the database file's mode.
-    for (const name of readdirSync(dataDir)) assert.equal(statSync(path.join(dataDir, name)).mode & 0o777, 0o600, name);
+    assert.equal(statSync(h.dataDir).mode & 0o777, 0o700);
+    assert.equal(statSync(h.file).mode & 0o777, 0o600);
+    assert.equal(statSync(path.join(h.dataDir, KEK_FILE)).size, 32);
+    // SQLite gives its WAL and shared-memory files the database file's mode; the key file is 0600 too.
+    for (const name of readdirSync(h.dataDir)) assert.equal(statSync(path.join(h.dataDir, name)).mode & 0o777, 0o600, name);
   });
 
   it('makes an existing file readable by others private', async () => {
     const store = await openStore();
     await store.close();
-    chmodSync(file, 0o644);
+    chmodSync(h.file, 0o644);
+    chmodSync(path.join(h.dataDir, KEK_FILE), 0o644);
     await openStore();
-    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(h.file).mode & 0o777, 0o600);
+    assert.equal(statSync(path.join(h.dataDir, KEK_FILE)).mode & 0o777, 0o600);
   });
 
   it('keeps the plate text out of the clear columns and records the schema version', async () => {
     const store = await openStore();
     await store.put(fixtureRead(1));
-    const { columns, version, journal } = await withRawDb(file, async (db) => ({
-      columns: (await all<{ name: string }>(db, 'PRAGMA table_info(reads)')).map((c) => c.name),
+    const { columns, version, journal } = await withRawDb(h.file, async (db) => ({
+      columns: (await all<{ name: string }>(db, 'PRAGMA table_info(records)')).map((c) => c.name),
       version: (await get<{ user_version: number }>(db, 'PRAGMA user_version'))?.user_version,
       journal: (await get<{ journal_mode: string }>(db, 'PRAGMA journal_mode'))?.journal_mode,
     }));
     assert.deepEqual(columns.sort(), [
-      'confidence', 'created_at', 'first_seen', 'format', 'frame_count', 'id', 'last_seen', 'payload', 'payload_size', 'seq', 'source_id',
+      'bytes', 'confidence', 'corrected', 'created_at', 'data_class', 'epoch', 'expires_at', 'first_seen', 'format', 'frame_count', 'held', 'id', 'key_id',
+      'last_seen', 'seq', 'source_id', 'uploaded',
     ]);
-    assert.equal(version, 1);
+    assert.equal(version, 2);
     assert.equal(journal, 'wal');
   });
 
   it('refuses a file written by a newer schema', async () => {
     const store = await openStore();
     await store.close();
-    await withRawDb(file, (db) => run(db, 'PRAGMA user_version = 99'));
-    await rejectsWith(SqliteReadStore.open(dataDir), 'STORE_OPEN_FAILED', file, '99');
+    await withRawDb(h.file, (db) => run(db, 'PRAGMA user_version = 99'));
+    await rejectsWith(SqliteReadStore.open(h.dataDir), 'STORE_OPEN_FAILED', h.file, '99');
   });
 
-  it('fails a write past the size cap as a full disk, naming the file, and keeps what was stored', async () => {
-    const store = await openStore({ maxFileBytes: 256 * 1024 });
+  it('fails a write past the size cap as a full disk, naming the file, keeps what was stored, then evicts to make room', async () => {
+    const store = await openStore({ maxFileBytes: 2 * 1024 * 1024 });
     let stored = 0;
     let failure: unknown;
-    for (let i = 0; i < 100 && failure === undefined; i++) {
+    for (let i = 0; i < 400 && failure === undefined; i++) {
       try {
         await store.put(fixtureRead(i, { cropBytes: 20_000 }));
         stored++;
@@ -274,16 +258,23 @@ describe('SqliteReadStore', () => {
       }
     }
     assert.ok(failure instanceof StoreError, `expected the cap to be hit, stored ${stored}`);
-    assert.equal(failure.code, 'STORE_WRITE_FAILED');
-    assert.ok(failure.message.includes(file) && failure.message.includes('full'), failure.message);
-    assert.ok(stored > 0);
+    assert.equal(failure.code, 'STORE_DISK_FULL');
+    assert.ok(failure.message.includes(h.file) && failure.message.includes('full'), failure.message);
+    assert.ok(stored > 10);
     assert.equal(await store.count(), stored);
-    assert.deepEqual(await store.get(fixtureRead(0).id), fixtureRead(0, { cropBytes: 20_000 }));
+    await store.checkIntegrity();
+    assert.deepEqual(plain(await store.get(fixtureRead(stored - 1, { cropBytes: 20_000 }).id)), fixtureRead(stored - 1, { cropBytes: 20_000 }));
+
+    // The ring now aims below what the disk holds: the next writes evict the oldest and succeed.
+    for (let i = 1000; i < 1020; i++) await store.put(fixtureRead(i, { cropBytes: 20_000 }));
+    assert.deepEqual(plain(await store.get(fixtureRead(1019, { cropBytes: 20_000 }).id)), fixtureRead(1019, { cropBytes: 20_000 }));
+    assert.equal(await store.get(fixtureRead(0).id), null, 'the oldest read made room');
+    assert.ok((await store.stats()).totals.lostNotUploaded > 0, 'and its loss is counted');
   });
 
   it('names the path when the data directory cannot be created', async () => {
-    writeFileSync(path.join(dir, 'blocker'), 'a file where the directory should be');
-    await rejectsWith(SqliteReadStore.open(path.join(dir, 'blocker', 'data')), 'STORE_OPEN_FAILED', path.join(dir, 'blocker'));
+    writeFileSync(path.join(h.dir, 'blocker'), 'a file where the directory should be');
+    await rejectsWith(SqliteReadStore.open(path.join(h.dir, 'blocker', 'data')), 'STORE_OPEN_FAILED', path.join(h.dir, 'blocker'));
   });
 
   it('refuses use after close', async () => {

@@ -1,0 +1,67 @@
+/**
+ * Retention purge (POLICY P2, P3). First the keys of expired epochs are destroyed (from then on
+ * every copy of their records, wherever it lingers, is unreadable: crypto-shredding); then the
+ * expired rows are deleted with secure_delete on, in bounded transactions so the WAL stays
+ * small; then the WAL is checkpointed and truncated to zero bytes. Held records are never purged.
+ */
+import { DATA_CLASSES } from './retention';
+import { deleteRecords } from './ring';
+import type { SqliteReadStore } from './sqlite-read-store';
+import { all, run } from './sqlite-async';
+import { truncateWal, writeError } from './sqlite-file';
+
+export interface PurgeResult {
+  /** Epoch and record keys destroyed. */
+  keysDestroyed: number;
+  /** Expired records deleted. */
+  recordsPurged: number;
+  /** Whether the WAL could be truncated (not while another process reads the store). */
+  walTruncated: boolean;
+  durationMs: number;
+}
+
+/** Records deleted per transaction: bounds the WAL a purge writes before it checkpoints. */
+const RECORDS_PER_TRANSACTION = 2000;
+
+export async function purgeExpired(store: SqliteReadStore): Promise<PurgeResult> {
+  const started = process.hrtime.bigint();
+  const now = store.now();
+  let keysDestroyed = 0;
+  let recordsPurged = 0;
+  try {
+    keysDestroyed += await store.secureTransaction(async (db) => {
+      const expired: number[] = [];
+      for (const dataClass of DATA_CLASSES) {
+        const rows = await all<{ key_id: number }>(db, "SELECT key_id FROM data_keys WHERE kind = 'epoch' AND data_class = ? AND epoch <= ?", [
+          dataClass,
+          store.retention.lastExpiredEpoch(dataClass, now),
+        ]);
+        expired.push(...rows.map((r) => r.key_id));
+      }
+      const destroyed = await store.keys.destroy(expired);
+      await run(db, "UPDATE counters SET value = value + ? WHERE name = 'keys_destroyed'", [destroyed]);
+      return destroyed;
+    });
+    for (;;) {
+      const batch = await store.secureTransaction(async (db) => {
+        const victims = await all<{ seq: number; key_id: number }>(db, 'SELECT seq, key_id FROM records WHERE held = 0 AND expires_at <= ? LIMIT ?', [
+          now,
+          RECORDS_PER_TRANSACTION,
+        ]);
+        if (victims.length === 0) return { records: 0, keys: 0 };
+        const keys = await deleteRecords(db, store.keys, victims);
+        await run(db, "UPDATE counters SET value = value + ? WHERE name = 'purged'", [victims.length]);
+        return { records: victims.length, keys };
+      });
+      recordsPurged += batch.records;
+      keysDestroyed += batch.keys;
+      if (batch.records < RECORDS_PER_TRANSACTION) break;
+    }
+  } catch (err) {
+    throw writeError(store.file, 'purging expired reads', err);
+  }
+  const walTruncated = await store.serial(() => truncateWal(store.handle(), store.file, store.log));
+  const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (keysDestroyed > 0 || recordsPurged > 0) store.log.info({ keysDestroyed, recordsPurged, walTruncated, durationMs: Math.round(durationMs) }, 'purged expired reads');
+  return { keysDestroyed, recordsPurged, walTruncated, durationMs };
+}
