@@ -17,7 +17,7 @@ export JOBS := max
 STAMPS := .setup
 TS_SOURCES := $(shell find drivers recognizer firmware provisioning ops test -name '*.ts' 2>/dev/null)
 
-.PHONY: setup run test build clean bench-accuracy bench-pipeline
+.PHONY: setup run test test-long build clean bench-accuracy bench-pipeline
 
 setup: $(STAMPS)/apt $(STAMPS)/npm $(STAMPS)/opencv dist/.built
 
@@ -45,6 +45,10 @@ run: setup
 
 test: setup
 	npx mocha
+
+# The store's crash loop at full length: 50 SIGKILLs instead of the 8 `make test` runs.
+test-long: setup
+	SIGHTLINE_CRASH_KILLS=50 npx mocha --grep 'SIGKILLs'
 
 clean:
 	rm -rf dist $(STAMPS)

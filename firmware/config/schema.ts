@@ -351,6 +351,14 @@ const pipeline = section({
   plateFormat: plateFormat.prefault({}).describe('Plate-format rules that score or reject read text.'),
 });
 
+const retention = section({
+  readsDays: intIn(1, 3650).default(30).describe('Reads that matched no hotlist are purged this many days after they were seen (POLICY P2).'),
+  hitsDays: intIn(1, 3650).default(365).describe('Hotlist hits (alerts) are purged this many days after they were seen.'),
+  epochHours: intIn(1, 168)
+    .default(24)
+    .describe('Each epoch of this many hours has its own data key, destroyed once its last record has expired (crypto-shredding).'),
+});
+
 const store = section({
   dataDir: allowing(
     z
@@ -361,6 +369,18 @@ const store = section({
   )
     .default('./data')
     .describe('Where reads are kept; a relative path is taken from the current directory at start.'),
+  keyFile: textOrNull('a file path')
+    .default(null)
+    .describe('The key-encryption key (32 bytes, 0600) that wraps the data keys; null = store.kek in the data directory, created with a new store.'),
+  quotaMB: intIn(1, 1_048_576).default(1024).describe('Ring quota: reads past it evict expired, then acknowledged, then not-yet-uploaded reads (counted as lost).'),
+  protectedQuotaMB: intIn(1, 1_048_576)
+    .default(256)
+    .describe('Quota of alerts and held records, which are never evicted; writes past it are refused.'),
+  diskReserveMB: intIn(0, 1024)
+    .default(8)
+    .describe('Space kept in reserve.bin and given up when the disk fills, so eviction can run; 0 = none.'),
+  retention: retention.prefault({}).describe('How long each class of record is kept.'),
+  purgeIntervalMinutes: intIn(1, 1440).default(60).describe('How often expired records are purged while running.'),
 });
 
 const log = section({

@@ -7,8 +7,9 @@ import type { Config } from '../config/schema';
 import { PlateFormatRules } from '../pipeline/plate-format';
 import { ReadPipeline } from '../pipeline/read-pipeline';
 import { PlateTracker } from '../pipeline/tracker';
-import type { ReadStore } from '../store/read-store';
-import { SqliteReadStore } from '../store/sqlite-read-store';
+import type { SqliteReadStore } from '../store/sqlite-read-store';
+import { PurgeSchedule } from './purge-schedule';
+import { openConfiguredStore } from './store-options';
 import { busyPolicy, sourceSpecFromConfig } from './source-spec';
 import { readerOptions } from './reader-options';
 
@@ -25,16 +26,19 @@ export class Appliance {
   private constructor(
     readonly pipeline: ReadPipeline,
     readonly pool: RecognizerPool,
-    readonly store: ReadStore,
+    readonly store: SqliteReadStore,
     readonly source: FrameSource,
+    private readonly purges: PurgeSchedule,
     private readonly log: Logger,
   ) {}
 
   static async start(config: Config, log: Logger, overrides: ApplianceOverrides = {}): Promise<Appliance> {
     const dataDir = path.resolve(config.store.dataDir);
-    const store = await SqliteReadStore.open(dataDir, { log: log.child({ part: 'store' }) });
+    const store = await openConfiguredStore(config, log.child({ part: 'store' }));
+    const purges = new PurgeSchedule(store, config.store.purgeIntervalMinutes * 60_000, log.child({ part: 'purge' }));
     let pool: RecognizerPool | null = null;
     try {
+      await purges.start();
       const workers = config.recognizer.workers === 'auto' ? defaultWorkerCount() : config.recognizer.workers;
       pool = await RecognizerPool.start({
         workers,
@@ -48,8 +52,9 @@ export class Appliance {
       });
       await pipeline.start();
       log.info({ source: source.description, workers, dataDir }, 'appliance started');
-      return new Appliance(pipeline, pool, store, source, log);
+      return new Appliance(pipeline, pool, store, source, purges, log);
     } catch (err) {
+      await purges.stop();
       await pool?.close();
       await store.close();
       throw err;
@@ -59,6 +64,7 @@ export class Appliance {
   async stop(): Promise<void> {
     await this.pipeline.stop();
     await this.pool.close();
+    await this.purges.stop();
     await this.store.close();
     this.log.info({ ...this.pipeline.stats() }, 'appliance stopped');
   }

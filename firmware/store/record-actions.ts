@@ -41,7 +41,6 @@ const TEXT_LIMITS = { caseNumber: 64, reason: 500, by: 128 } as const;
 function checkText(file: string, fields: Partial<Record<keyof typeof TEXT_LIMITS, unknown>>): void {
   for (const [name, value] of Object.entries(fields) as [keyof typeof TEXT_LIMITS, unknown][]) {
     const max = TEXT_LIMITS[name];
-    // eslint-disable-next-line no-control-regex
     if (typeof value !== 'string' || value.trim() === '' || value.length > max || /[\u0000-\u001f\u007f]/.test(value)) {
       throw new StoreError('STORE_BAD_QUERY', `${name} must be 1 to ${max} printable characters (got ${JSON.stringify(value)})`, { file });
     }

@@ -12,7 +12,7 @@ import { StoreError } from './store-error';
 /** Page size of a new store: 20 KB crops fit a page, so deleting a record zeroes few pages. */
 const NEW_FILE_PAGE_BYTES = 65536;
 /** Checkpoint the WAL every this many pages (4 MiB), and truncate it back past this size. */
-const WAL_AUTOCHECKPOINT_PAGES = 64;
+export const WAL_AUTOCHECKPOINT_PAGES = 64;
 const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** The directory 0700 and the file 0600 before SQLite touches them; SQLite gives -wal/-shm the file's mode. */

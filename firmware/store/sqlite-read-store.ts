@@ -504,32 +504,36 @@ export class SqliteReadStore implements ReadStore {
    * halfway), after every earlier operation on this store.
    */
   transaction<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-    return this.serial(async () => {
-      const db = this.handle();
-      await exec(db, 'BEGIN IMMEDIATE');
-      try {
-        const result = await fn(db);
-        await exec(db, 'COMMIT');
-        this.keys.committed();
-        return result;
-      } catch (err) {
-        await exec(db, 'ROLLBACK').catch(() => undefined);
-        this.keys.rolledBack();
-        throw err;
-      }
-    });
+    return this.serial(() => this.transactionNow(fn));
+  }
+
+  /** @internal A write transaction now: only inside serial(), for a job that runs several in a row. */
+  async transactionNow<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+    const db = this.handle();
+    await exec(db, 'BEGIN IMMEDIATE');
+    try {
+      const result = await fn(db);
+      await exec(db, 'COMMIT');
+      this.keys.committed();
+      return result;
+    } catch (err) {
+      await exec(db, 'ROLLBACK').catch(() => undefined);
+      this.keys.rolledBack();
+      throw err;
+    }
   }
 
   /** @internal A write transaction with secure_delete on: replaced and deleted bytes are zeroed, freed pages too. */
-  secureTransaction<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-    return this.transaction(async (db) => {
+  secureTransaction<T>(fn: (db: Database) => Promise<T>, queued = true): Promise<T> {
+    const body = async (db: Database) => {
       await exec(db, 'PRAGMA secure_delete = ON');
       try {
         return await fn(db);
       } finally {
         await exec(db, 'PRAGMA secure_delete = FAST');
       }
-    });
+    };
+    return queued ? this.transaction(body) : this.transactionNow(body);
   }
 
   /** Destroys expired epochs' keys, deletes expired records (not held), truncates the WAL. See purge.ts. */

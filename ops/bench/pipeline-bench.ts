@@ -46,7 +46,7 @@ export interface PipelineBenchResult {
  */
 export async function runPipelineBench(options: PipelineBenchOptions): Promise<PipelineBenchResult> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-bench-'));
-  const config: Config = { ...options.config, store: { dataDir } };
+  const config: Config = { ...options.config, store: { ...options.config.store, dataDir, keyFile: null } };
   const source = new SyntheticTrafficSource(
     { ...config.camera.synthetic, seed: options.seed, realtime: true, durationSeconds: options.seconds },
     options.log.child({ part: 'camera' }),

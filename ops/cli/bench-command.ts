@@ -1,10 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PlateFormatRules } from '../../firmware/pipeline/plate-format';
 import { RecognizerPool } from '../../recognizer/recognizer-pool';
 import { runAccuracyBench } from '../bench/accuracy-bench';
 import { runPipelineBench } from '../bench/pipeline-bench';
 import { runOcrBench } from '../bench/ocr-bench';
+import { runStoreBench } from '../bench/store-bench';
 import type { Split } from '../bench/holdout';
 import { PlateReader } from '../../recognizer/plate-reader';
 import { CliError } from './cli-error';
@@ -121,5 +123,39 @@ export async function benchPipelineCommand(options: PipelineBenchOptions): Promi
   } finally {
     bar.stop();
   }
+  return 0;
+}
+
+export interface StoreBenchCommandOptions {
+  config?: string;
+  dir?: string;
+  reads: number;
+  batch: number;
+  json?: boolean;
+}
+
+/** `sightline bench store`: insert, purge and eviction throughput of the encrypted store. */
+export async function benchStoreCommand(options: StoreBenchCommandOptions): Promise<number> {
+  // Error level: the eviction run loses reads by design, and a warning for each batch says nothing new.
+  const { log } = loadContext(options.config, 'error');
+  const dir = path.resolve(options.dir ?? tmpdir());
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`bench store: ${dir} is not a directory`);
+  const result = await runStoreBench({
+    dir,
+    reads: options.reads,
+    batch: options.batch,
+    cropBytes: 20 * 1024,
+    evictQuotaMB: 200,
+    log,
+    onPhase: (phase) => process.stderr.write(`bench store: ${phase}\n`),
+  });
+  if (!options.json) {
+    out(`insert: ${result.insert_per_s} reads/s (${result.crop_bytes}-byte crops, ${result.batch} per transaction, ${result.durability})`);
+    out(`purge of ${result.purge_reads} expired reads: ${result.purge_100k_s} s per 100,000`);
+    out(`insert at a ${result.evict_quota_mb} MB ring quota: ${result.evict_insert_per_s} reads/s (${(100 * result.evict_ratio).toFixed(1)}% of the ${result.unconstrained_same_size_per_s} reads/s of as many reads without a quota), ${result.evicted} evicted, ${result.file_mb_at_quota} MB on disk`);
+  } else {
+    out(JSON.stringify(result));
+  }
+  out(JSON.stringify({ insert_per_s: result.insert_per_s, purge_100k_s: result.purge_100k_s, evict_insert_per_s: result.evict_insert_per_s }));
   return 0;
 }

@@ -76,6 +76,76 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print the summary as a JSON last line')
     .action(run(async (options: { config?: string; seconds?: number; seed?: number; json?: boolean }) => (await import('./bench-command')).benchPipelineCommand(options)));
 
+  const store = program.command('store').description('the encrypted read store: statistics, purge, evidence holds, deletions, corrections');
+  const storeCmd = () => import('./store-command');
+  const userOption = () => new Option('--user <name>', 'who does it, recorded with the action (default: the login name)');
+  store
+    .command('stats')
+    .description('counts and bytes per class and state, quota use, losses, oldest and newest (no plate data)')
+    .addOption(configOption())
+    .option('--json', 'print one JSON object')
+    .action(run(async (options: { config?: string; json?: boolean }) => (await storeCmd()).storeStatsCommand(options)));
+  store
+    .command('purge')
+    .description('purge expired records now: destroy their epochs\' keys, delete the rows, truncate the WAL')
+    .addOption(configOption())
+    .option('--json', 'print one JSON object')
+    .action(run(async (options: { config?: string; json?: boolean }) => (await storeCmd()).storePurgeCommand(options)));
+  store
+    .command('hold')
+    .description('place an evidence hold: the read survives purge and ring pressure until released')
+    .argument('<id>', 'read id')
+    .requiredOption('--case <number>', 'case number')
+    .requiredOption('--reason <text>', 'why it is held')
+    .addOption(userOption())
+    .addOption(configOption())
+    .action(run(async (id: string, options: { case: string; reason: string; user?: string; config?: string }) => (await storeCmd()).storeHoldCommand(id, options)));
+  store
+    .command('release')
+    .description('release an evidence hold; normal retention applies again')
+    .argument('<id>', 'read id')
+    .addOption(userOption())
+    .addOption(configOption())
+    .action(run(async (id: string, options: { user?: string; config?: string }) => (await storeCmd()).storeReleaseCommand(id, options)));
+  store
+    .command('delete')
+    .description('delete a read captured against the rules; who, when and why are recorded, the plate is not kept')
+    .argument('<id>', 'read id')
+    .requiredOption('--reason <text>', 'why it is deleted')
+    .addOption(userOption())
+    .addOption(configOption())
+    .action(run(async (id: string, options: { reason: string; user?: string; config?: string }) => (await storeCmd()).storeDeleteCommand(id, options)));
+  store
+    .command('correct')
+    .description('correct a wrong read\'s plate; the recognizer\'s reading is kept sealed beside it')
+    .argument('<id>', 'read id')
+    .requiredOption('--plate <text>', 'the right plate, A-Z and 0-9')
+    .requiredOption('--reason <text>', 'why it is corrected')
+    .addOption(userOption())
+    .addOption(configOption())
+    .action(run(async (id: string, options: { plate: string; reason: string; user?: string; config?: string }) => (await storeCmd()).storeCorrectCommand(id, options)));
+  store
+    .command('show')
+    .description('show one read\'s plate data; the access is recorded with user, agency, purpose and case (all required)')
+    .argument('<id>', 'read id')
+    .option('--user <name>', 'who is looking')
+    .option('--agency <name>', 'their agency')
+    .option('--purpose <text>', 'what for ("investigation" alone is not a purpose)')
+    .option('--case <number>', 'case or incident number')
+    .option('--crop <file>', 'also write the plate crop (JPEG) to this file')
+    .addOption(configOption())
+    .action(run(async (id: string, options: { user?: string; agency?: string; purpose?: string; case?: string; crop?: string; config?: string }) => (await storeCmd()).storeShowCommand(id, options)));
+
+  bench
+    .command('store')
+    .description('encrypted store throughput: insert (20 KB crops), purge of expired reads, insert while the ring evicts')
+    .addOption(configOption())
+    .option('--dir <dir>', 'where the throwaway stores go (the disk the appliance uses; default the temp directory)')
+    .option('--reads <n>', 'reads inserted then purged', positiveInt, 100_000)
+    .option('--batch <n>', 'reads per transaction', positiveInt, 500)
+    .option('--json', 'print the full result as JSON; the last line is always the JSON summary')
+    .action(run(async (options: { config?: string; dir?: string; reads: number; batch: number; json?: boolean }) => (await import('./bench-command')).benchStoreCommand(options)));
+
   const config = program.command('config').description('check a config file or show every default');
   config.command('check').argument('<file>').description('validate a config file without starting').action(run(async (file: string) => (await import('./config-command')).configCheckCommand(file)));
   config.command('defaults').description('print the default config, documented').action(run(async () => (await import('./config-command')).configDefaultsCommand()));
@@ -91,8 +161,9 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     const e = err as Error & { code?: string; exitCode?: number };
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
-      // Commander has printed the usage problem (or the help/version) already.
-      exitCode = e.exitCode ?? 2;
+      // Commander has printed the usage problem (or the help/version) already. A usage problem
+      // exits 2 like every other command-line mistake (commander's own default is 1).
+      exitCode = e.exitCode === 0 ? 0 : 2;
     } else if (err instanceof ConfigError) {
       process.stderr.write(`sightline: ${err.message}\n`);
       exitCode = 2;

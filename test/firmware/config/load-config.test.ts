@@ -61,7 +61,15 @@ describe('loadConfig', () => {
       tracker: { windowMs: 1500, maxTrackMs: 15000, minFrames: 2, confirmFrames: 3, maxAlternatives: 5 },
       plateFormat: { region: 'us', mode: 'downrank', custom: [] },
     });
-    assert.deepEqual(config.store, { dataDir: './data' });
+    assert.deepEqual(config.store, {
+      dataDir: './data',
+      keyFile: null,
+      quotaMB: 1024,
+      protectedQuotaMB: 256,
+      diskReserveMB: 8,
+      retention: { readsDays: 30, hitsDays: 365, epochHours: 24 },
+      purgeIntervalMinutes: 60,
+    });
     assert.deepEqual(config.log, { level: 'info' });
   });
 
@@ -108,7 +116,15 @@ describe('loadConfig', () => {
           ],
         },
       },
-      store: { dataDir: '/var/lib/sightline' },
+      store: {
+        dataDir: '/var/lib/sightline',
+        keyFile: '/etc/sightline/store.kek',
+        quotaMB: 4096,
+        protectedQuotaMB: 512,
+        diskReserveMB: 16,
+        retention: { readsDays: 180, hitsDays: 730, epochHours: 12 },
+        purgeIntervalMinutes: 15,
+      },
       log: { level: 'debug' },
     };
     // JSON is YAML too; the YAML form is written by hand to exercise block syntax.
@@ -141,7 +157,14 @@ describe('loadConfig', () => {
       "        pattern: '[0-9][A-Z]{3}[0-9]{3}'",
       "      - name: vanity",
       "        pattern: '[A-Z0-9]{2,7}'",
-      'store: { dataDir: /var/lib/sightline }',
+      'store:',
+      '  dataDir: /var/lib/sightline',
+      '  keyFile: /etc/sightline/store.kek',
+      '  quotaMB: 4096',
+      '  protectedQuotaMB: 512',
+      '  diskReserveMB: 16',
+      '  retention: { readsDays: 180, hitsDays: 730, epochHours: 12 }',
+      '  purgeIntervalMinutes: 15',
       'log: { level: debug }',
     );
     assert.deepEqual(loadConfig(writeConfig('full.yaml', yaml)), full);
