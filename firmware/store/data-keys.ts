@@ -58,6 +58,11 @@ export class DataKeys {
   async epochKey(dataClass: DataClass, epoch: number, now: number): Promise<{ keyId: number; key: KeyObject }> {
     const name = `${dataClass}\0${epoch}`;
     let keyId = this.epochKeyIds.get(name);
+    // Another process (a `store purge`) may have destroyed a cached key: never seal under a key that is gone.
+    if (keyId !== undefined && (await get(this.db, 'SELECT 1 AS present FROM data_keys WHERE key_id = ?', [keyId])) === undefined) {
+      this.forget(keyId);
+      keyId = undefined;
+    }
     if (keyId === undefined) {
       // Another process (the CLI) may have made it since this one loaded its keys.
       const row = await get<KeyRow>(
@@ -84,13 +89,14 @@ export class DataKeys {
     throw new DataKeyUnavailable(why ?? `its data key ${keyId} was destroyed (the record's retention epoch was purged)`);
   }
 
-  /** Like key(), but looks in the database first for a key another process made. */
-  async keyFresh(keyId: number): Promise<KeyObject> {
-    if (!this.keys.has(keyId) && !this.broken.has(keyId)) {
-      const row = await get<KeyRow>(this.db, 'SELECT key_id, kind, data_class, epoch, wrapped, created_at FROM data_keys WHERE key_id = ?', [keyId]);
-      if (row !== undefined) this.admit(row);
+  /** Loads keys another process made since (a hold placed from the CLI), so key() finds them. */
+  async loadMissing(keyIds: readonly number[]): Promise<void> {
+    const missing = [...new Set(keyIds)].filter((id) => !this.keys.has(id) && !this.broken.has(id));
+    for (let i = 0; i < missing.length; i += 500) {
+      const chunk = missing.slice(i, i + 500);
+      const rows = await all<KeyRow>(this.db, `SELECT key_id, kind, data_class, epoch, wrapped, created_at FROM data_keys WHERE key_id IN (${chunk.map(() => '?').join(',')})`, chunk);
+      for (const row of rows) this.admit(row);
     }
-    return this.key(keyId);
   }
 
   /** Deletes the keys' rows (secure_delete must be on) and forgets them. Call inside a write transaction. */

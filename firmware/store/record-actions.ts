@@ -51,6 +51,7 @@ async function recordRow(db: Database, store: SqliteReadStore, id: string, doing
   if (typeof id !== 'string') throw new StoreError('STORE_BAD_QUERY', `${doing}: id must be a string`, { file: store.file });
   const row = await get<RecordRow>(db, `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.id = ?`, [id]);
   if (row === undefined) throw new StoreError('STORE_NOT_FOUND', `${doing}: no read ${id} in ${store.file}`, { file: store.file, recordId: id });
+  await store.keys.loadMissing([row.key_id]);
   return row;
 }
 

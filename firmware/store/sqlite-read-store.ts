@@ -310,7 +310,9 @@ export class SqliteReadStore implements ReadStore {
     if (typeof id !== 'string') throw new StoreError('STORE_BAD_QUERY', `get(): id must be a string (got ${typeof id})`, { file: this.file });
     const row = await this.serial(async () => {
       try {
-        return await get<RecordRow>(this.handle(), `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.id = ?`, [id]);
+        const found = await get<RecordRow>(this.handle(), `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.id = ?`, [id]);
+        if (found !== undefined) await this.keys.loadMissing([found.key_id]);
+        return found;
       } catch (err) {
         throw readError(this.file, `reading read ${id}`, err);
       }
@@ -347,12 +349,14 @@ export class SqliteReadStore implements ReadStore {
       params.push(wanted);
       const rows = await this.serial(async () => {
         try {
-          return await all<RecordRow>(
+          const found = await all<RecordRow>(
             this.handle(),
             `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
              ORDER BY r.first_seen DESC, r.id DESC LIMIT ?`,
             params,
           );
+          await this.keys.loadMissing(found.map((r) => r.key_id));
+          return found;
         } catch (err) {
           throw readError(this.file, 'listing reads', err);
         }
@@ -378,15 +382,19 @@ export class SqliteReadStore implements ReadStore {
       let afterSeq = 0;
       while (batch.length < limit) {
         const wanted = limit - batch.length;
-        const rows = await this.serial(() =>
-          all<RecordRow>(
-            this.handle(),
-            `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.uploaded = 0 AND r.data_class = ? AND r.seq > ? ORDER BY r.seq LIMIT ?`,
-            [dataClass, afterSeq, wanted],
-          ).catch((err: unknown) => {
+        const rows = await this.serial(async () => {
+          try {
+            const found = await all<RecordRow>(
+              this.handle(),
+              `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.uploaded = 0 AND r.data_class = ? AND r.seq > ? ORDER BY r.seq LIMIT ?`,
+              [dataClass, afterSeq, wanted],
+            );
+            await this.keys.loadMissing(found.map((r) => r.key_id));
+            return found;
+          } catch (err) {
             throw readError(this.file, 'choosing reads to upload', err);
-          }),
-        );
+          }
+        });
         batch.push(...this.decodeSkippingUnreadable(rows));
         if (rows.length < wanted) break;
         afterSeq = rows[rows.length - 1].seq;

@@ -151,4 +151,21 @@ describe('read store retention, purge, holds and corrections', () => {
     const events = await withRawDb(h.file, (db) => all<{ action: string; actor: string; reason: string }>(db, 'SELECT action, actor, reason FROM record_events ORDER BY event_id'));
     assert.deepEqual(events.map((e) => `${e.action}/${e.actor}/${e.reason}`), ['correct/tech.lee/O read as 0', 'correct/tech.lee/second look']);
   });
+
+  it('sees keys another connection made or destroyed (the CLI beside the running appliance)', async () => {
+    const appliance = await h.open();
+    await appliance.put(fixtureRead(1));
+    await appliance.put(fixtureRead(2));
+    const cli = await h.open();
+    await cli.hold(fixtureRead(1).id, { caseNumber: 'C-9', reason: 'evidence', by: 'cli' });
+    assert.equal((await appliance.get(fixtureRead(1).id))?.plate, fixtureRead(1).plate, 'the held read opens under the key the CLI made');
+
+    // The CLI purges the epoch whose key the appliance still has cached; a late read of that epoch gets a new key.
+    h.clock = FIXTURE_T0 + 32 * DAY_MS;
+    await cli.purge();
+    await appliance.put(fixtureRead(3));
+    await appliance.close();
+    const reopened = await h.open();
+    assert.equal((await reopened.get(fixtureRead(3).id))?.plate, fixtureRead(3).plate, 'never sealed under a destroyed key');
+  });
 });
