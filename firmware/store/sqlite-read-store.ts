@@ -206,9 +206,16 @@ export class SqliteReadStore implements ReadStore {
   async insert(db: Database, reads: readonly Read[], dataClass: DataClass): Promise<PutResult> {
     const now = this.now();
     const sealed: { read: Read; epoch: number; keyId: number; sealed: Buffer }[] = [];
+    // One key lookup per epoch in the batch (usually one), not per read.
+    const epochKeys = new Map<number, Awaited<ReturnType<DataKeys['epochKey']>>>();
     for (const read of reads) {
       const epoch = this.retention.epochOf(read.firstSeen);
-      const { keyId, key } = await this.keys.epochKey(dataClass, epoch, now);
+      let epochKey = epochKeys.get(epoch);
+      if (epochKey === undefined) {
+        epochKey = await this.keys.epochKey(dataClass, epoch, now);
+        epochKeys.set(epoch, epochKey);
+      }
+      const { keyId, key } = epochKey;
       sealed.push({ read, epoch, keyId, sealed: sealRecord(key, { id: read.id, dataClass, epoch }, encodeReadPayload(read)) });
     }
     const bytes = sealed.reduce((sum, s) => sum + s.sealed.length + ROW_OVERHEAD_BYTES, 0);
