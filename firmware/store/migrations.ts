@@ -75,7 +75,6 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX records_ring_order ON records (data_class, held, uploaded, seq);
       CREATE INDEX records_upload_order ON records (uploaded, data_class, seq);
       CREATE INDEX records_by_expiry ON records (expires_at) WHERE held = 0;
-      CREATE INDEX records_by_key ON records (key_id);
 
       -- Sealed payloads apart from the records, so bookkeeping updates touch small dense pages.
       CREATE TABLE payloads (

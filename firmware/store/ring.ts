@@ -53,7 +53,7 @@ export interface Eviction {
 }
 
 /** Rows fetched per eviction query; the loop goes on until enough bytes are free. */
-const VICTIMS_PER_QUERY = 256;
+const VICTIMS_PER_QUERY = 1000;
 
 /**
  * Frees at least `bytes` from the ring pool, inside the caller's write transaction. Returns what

@@ -20,7 +20,7 @@ export interface StoreBenchOptions {
   /** Reads per putMany transaction. */
   batch: number;
   cropBytes: number;
-  /** Ring quota of the eviction run, MB; it inserts three times as much. */
+  /** Ring quota of the eviction run, MB; it inserts five times as much. */
   evictQuotaMB: number;
   log: Logger;
   onPhase?: (phase: string) => void;
@@ -37,7 +37,7 @@ export interface StoreBenchResult {
   evict_quota_mb: number;
   evict_reads: number;
   evict_insert_per_s: number;
-  /** Insert rate of the first evict_reads reads of the unconstrained run, the eviction run's baseline. */
+  /** Insert rate of the unconstrained run over the same stretch of reads the eviction run was timed on: its baseline. */
   unconstrained_same_size_per_s: number;
   /** evict_insert_per_s / unconstrained_same_size_per_s: the target is at least 0.8. */
   evict_ratio: number;
@@ -76,21 +76,22 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   try {
     const quotaBytes = options.evictQuotaMB * 1024 * 1024;
-    const evictReads = Math.ceil((3 * quotaBytes) / (options.cropBytes + 600));
+    const evictReads = Math.ceil((5 * quotaBytes) / (options.cropBytes + 600));
     options.onPhase?.(`inserting ${options.reads} reads of ${options.cropBytes} bytes, ${options.batch} per transaction`);
     const store = await SqliteReadStore.open(path.join(root, 'insert'), { now: () => clock, log: options.log, quotas: { ringBytes: 1024 ** 4 } });
     let t0 = process.hrtime.bigint();
-    // The eviction run is compared with the same number of reads into an empty store without a quota.
-    let sameSizeSeconds = NaN;
+    // When each batch of the unconstrained run ended: the eviction run is compared with the same
+    // stretch of reads here (from where its ring filled up to its last read).
+    const unconstrainedAt: number[] = [0];
     for (let done = 0; done < options.reads; done += options.batch) {
       await store.putMany(makeBatch(Math.min(options.batch, options.reads - done)));
-      if (done < evictReads && done + options.batch >= evictReads) sameSizeSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      unconstrainedAt.push(Number(process.hrtime.bigint() - t0) / 1e9);
     }
     const insertSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
 
     options.onPhase?.(`purging ${options.reads} expired reads`);
-    // Let the insert run's writes reach the disk first: a purge on the appliance runs on data
-    // written days before, not while the kernel is still flushing it.
+    // Let the insert run's writes reach the disk first (and, below, the purged store's deletion):
+    // each phase is timed on its own, not while the kernel still flushes the one before.
     execFileSync('sync');
     clock = start + 32 * DAY_MS;
     t0 = process.hrtime.bigint();
@@ -100,27 +101,34 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
     await store.close();
     rmSync(path.join(root, 'insert'), { recursive: true, force: true });
 
+    execFileSync('sync');
     options.onPhase?.(`inserting ${evictReads} reads into a ${options.evictQuotaMB} MB ring`);
     clock = start;
     const ring = await SqliteReadStore.open(path.join(root, 'evict'), { now: () => clock, log: options.log, quotas: { ringBytes: quotaBytes } });
     let evicted = 0;
-    let measuredReads = 0;
-    let measuring: bigint | null = null;
-    for (let done = 0; done < evictReads; done += options.batch) {
+    let firstEvictingBatch = -1;
+    let measuring = 0n;
+    let batches = 0;
+    for (let done = 0; done < evictReads; done += options.batch, batches++) {
       const { eviction } = await ring.putMany(makeBatch(Math.min(options.batch, evictReads - done)));
       const n = eviction.acknowledged + eviction.expired + eviction.notUploaded;
       evicted += n;
-      // Timed from the first batch that had to evict: the rate at the quota, not filling up to it.
-      if (measuring !== null) measuredReads += Math.min(options.batch, evictReads - done);
-      else if (n > 0) measuring = process.hrtime.bigint();
+      // Timed from the end of the first batch that had to evict: the rate at the quota, not filling up to it.
+      if (n > 0 && firstEvictingBatch < 0) {
+        firstEvictingBatch = batches;
+        measuring = process.hrtime.bigint();
+      }
     }
-    const evictSeconds = measuring === null ? NaN : Number(process.hrtime.bigint() - measuring) / 1e9;
+    if (firstEvictingBatch < 0) throw new Error('the eviction run never reached its quota');
+    const evictSeconds = Number(process.hrtime.bigint() - measuring) / 1e9;
+    const measuredReads = (batches - firstEvictingBatch - 1) * options.batch;
     const atQuota = await ring.stats();
     await ring.close();
 
     const insertPerS = options.reads / insertSeconds;
     const evictPerS = measuredReads / evictSeconds;
-    const sameSizePerS = Math.min(evictReads, options.reads) / sameSizeSeconds;
+    const last = Math.min(batches, unconstrainedAt.length - 1);
+    const sameSizePerS = ((last - firstEvictingBatch - 1) * options.batch) / (unconstrainedAt[last] - unconstrainedAt[firstEvictingBatch + 1]);
     return {
       batch: options.batch,
       durability: 'WAL, synchronous=FULL (fsync at every commit)',
