@@ -20,7 +20,7 @@ export interface StoreBenchOptions {
   /** Reads per putMany transaction. */
   batch: number;
   cropBytes: number;
-  /** Ring quota of the eviction run, MB; it inserts five times as much. */
+  /** Ring quota of the eviction run, MB (at most a fifth of what `reads` hold); it inserts five times as much. */
   evictQuotaMB: number;
   log: Logger;
   onPhase?: (phase: string) => void;
@@ -75,8 +75,11 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   try {
-    const quotaBytes = options.evictQuotaMB * 1024 * 1024;
-    const evictReads = Math.ceil((5 * quotaBytes) / (options.cropBytes + 600));
+    // Five quotas' worth of reads, no more than the unconstrained run had (its baseline): small
+    // crops get a smaller quota.
+    const approxReadBytes = options.cropBytes + 600;
+    const quotaBytes = Math.min(options.evictQuotaMB * 1024 * 1024, Math.floor((options.reads * approxReadBytes) / 5));
+    const evictReads = Math.min(options.reads, Math.ceil((5 * quotaBytes) / approxReadBytes));
     options.onPhase?.(`inserting ${options.reads} reads of ${options.cropBytes} bytes, ${options.batch} per transaction`);
     const store = await SqliteReadStore.open(path.join(root, 'insert'), { now: () => clock, log: options.log, quotas: { ringBytes: 1024 ** 4 } });
     let t0 = process.hrtime.bigint();
@@ -102,7 +105,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
     rmSync(path.join(root, 'insert'), { recursive: true, force: true });
 
     execFileSync('sync');
-    options.onPhase?.(`inserting ${evictReads} reads into a ${options.evictQuotaMB} MB ring`);
+    options.onPhase?.(`inserting ${evictReads} reads into a ${round(quotaBytes / (1024 * 1024), 1)} MB ring`);
     clock = start;
     const ring = await SqliteReadStore.open(path.join(root, 'evict'), { now: () => clock, log: options.log, quotas: { ringBytes: quotaBytes } });
     let evicted = 0;
@@ -137,7 +140,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
       insert_per_s: round(insertPerS, 0),
       purge_reads: purge.recordsPurged,
       purge_100k_s: round((purgeSeconds * 100_000) / options.reads, 2),
-      evict_quota_mb: options.evictQuotaMB,
+      evict_quota_mb: round(quotaBytes / (1024 * 1024), 1),
       evict_reads: evictReads,
       evict_insert_per_s: round(evictPerS, 0),
       unconstrained_same_size_per_s: round(sameSizePerS, 0),

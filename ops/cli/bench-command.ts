@@ -131,6 +131,7 @@ export interface StoreBenchCommandOptions {
   dir?: string;
   reads: number;
   batch: number;
+  cropBytes: number;
   json?: boolean;
 }
 
@@ -144,7 +145,7 @@ export async function benchStoreCommand(options: StoreBenchCommandOptions): Prom
     dir,
     reads: options.reads,
     batch: options.batch,
-    cropBytes: 20 * 1024,
+    cropBytes: options.cropBytes,
     evictQuotaMB: 200,
     log,
     onPhase: (phase) => process.stderr.write(`bench store: ${phase}\n`),

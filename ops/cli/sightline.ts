@@ -143,8 +143,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--dir <dir>', 'where the throwaway stores go (the disk the appliance uses; default the temp directory)')
     .option('--reads <n>', 'reads inserted then purged', positiveInt, 100_000)
     .option('--batch <n>', 'reads per transaction', positiveInt, 500)
+    .option('--crop-bytes <n>', 'size of each read\'s crop', positiveInt, 20 * 1024)
     .option('--json', 'print the full result as JSON; the last line is always the JSON summary')
-    .action(run(async (options: { config?: string; dir?: string; reads: number; batch: number; json?: boolean }) => (await import('./bench-command')).benchStoreCommand(options)));
+    .action(run(async (options: { config?: string; dir?: string; reads: number; batch: number; cropBytes: number; json?: boolean }) => (await import('./bench-command')).benchStoreCommand(options)));
 
   const config = program.command('config').description('check a config file or show every default');
   config.command('check').argument('<file>').description('validate a config file without starting').action(run(async (file: string) => (await import('./config-command')).configCheckCommand(file)));

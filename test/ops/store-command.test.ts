@@ -116,4 +116,17 @@ describe('sightline store (real processes, real store files)', function () {
     );
     assert.equal(statSync(path.join(dataDir, 'access-log.jsonl')).mode & 0o777, 0o600);
   });
+
+  it('bench store: measures insert, purge and eviction on a throwaway store, JSON summary last', async () => {
+    const result = await runCli(['bench', 'store', '--reads', '3000', '--crop-bytes', '2000', '--dir', tmp(), '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const full = JSON.parse(result.lines[result.lines.length - 2]) as { reads: number; purge_reads: number; evicted: number; crop_bytes: number };
+    assert.deepEqual([full.reads, full.purge_reads, full.crop_bytes], [3000, 3000, 2000]);
+    assert.ok(full.evicted > 0, 'the eviction run reached its quota');
+    const summary = lastJson<Record<string, number>>(result);
+    assert.deepEqual(Object.keys(summary), ['insert_per_s', 'purge_100k_s', 'evict_insert_per_s']);
+    for (const value of Object.values(summary)) assert.ok(Number.isFinite(value) && value > 0, JSON.stringify(summary));
+    const { readdirSync } = await import('node:fs');
+    assert.deepEqual(readdirSync(tmp()).filter((n) => n.startsWith('sightline-store-bench-')), [], 'the throwaway stores are removed');
+  });
 });
