@@ -5,7 +5,6 @@
  * small; then the WAL is checkpointed and truncated to zero bytes. Held records are never purged.
  */
 import { DATA_CLASSES } from './retention';
-import { deleteRecords } from './ring';
 import type { SqliteReadStore } from './sqlite-read-store';
 import { all, exec, run } from './sqlite-async';
 import { truncateWal, WAL_AUTOCHECKPOINT_PAGES, writeError } from './sqlite-file';
@@ -63,14 +62,22 @@ export async function purgeExpired(store: SqliteReadStore): Promise<PurgeResult>
   async function deleteExpiredRows(): Promise<void> {
     for (;;) {
       const batch = await store.secureTransaction(async (db) => {
-        const victims = await all<{ seq: number; key_id: number }>(db, 'SELECT seq, key_id FROM records WHERE held = 0 AND expires_at <= ? LIMIT ?', [
-          now,
-          RECORDS_PER_TRANSACTION,
-        ]);
-        if (victims.length === 0) return { records: 0, keys: 0 };
-        const keys = await deleteRecords(db, store.keys, victims);
-        await run(db, "UPDATE counters SET value = value + ? WHERE name = 'purged'", [victims.length]);
-        return { records: victims.length, keys };
+        // One statement per table over the same expired set (the same query twice in one
+        // transaction selects the same rows): no ids cross into JavaScript and back.
+        const expired = 'SELECT seq FROM records WHERE held = 0 AND expires_at <= ? ORDER BY expires_at, seq LIMIT ?';
+        const params = [now, RECORDS_PER_TRANSACTION];
+        const ownKeys = await all<{ key_id: number }>(
+          db,
+          `SELECT key_id FROM data_keys WHERE kind = 'record' AND key_id IN (SELECT key_id FROM records WHERE seq IN (${expired}))`,
+          params,
+        );
+        await run(db, `DELETE FROM payloads WHERE seq IN (${expired})`, params);
+        const { changes } = await run(db, `DELETE FROM records WHERE seq IN (${expired})`, params);
+        if (changes === 0) return { records: 0, keys: 0 };
+        const keys = ownKeys.length === 0 ? 0 : await store.keys.destroy(ownKeys.map((k) => k.key_id));
+        await run(db, "UPDATE counters SET value = value + ? WHERE name = 'purged'", [changes]);
+        if (keys > 0) await run(db, "UPDATE counters SET value = value + ? WHERE name = 'keys_destroyed'", [keys]);
+        return { records: changes, keys };
       }, false);
       recordsPurged += batch.records;
       keysDestroyed += batch.keys;
