@@ -37,7 +37,7 @@ export interface StoreBenchResult {
   evict_quota_mb: number;
   evict_reads: number;
   evict_insert_per_s: number;
-  /** Insert rate of the unconstrained run over the same stretch of reads the eviction run was timed on: its baseline. */
+  /** The same reads into a store without a quota, timed over the same stretch: the eviction run's baseline. */
   unconstrained_same_size_per_s: number;
   /** evict_insert_per_s / unconstrained_same_size_per_s: the target is at least 0.8. */
   evict_ratio: number;
@@ -83,13 +83,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
     options.onPhase?.(`inserting ${options.reads} reads of ${options.cropBytes} bytes, ${options.batch} per transaction`);
     const store = await SqliteReadStore.open(path.join(root, 'insert'), { now: () => clock, log: options.log, quotas: { ringBytes: 1024 ** 4 } });
     let t0 = process.hrtime.bigint();
-    // When each batch of the unconstrained run ended: the eviction run is compared with the same
-    // stretch of reads here (from where its ring filled up to its last read).
-    const unconstrainedAt: number[] = [0];
-    for (let done = 0; done < options.reads; done += options.batch) {
-      await store.putMany(makeBatch(Math.min(options.batch, options.reads - done)));
-      unconstrainedAt.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    }
+    for (let done = 0; done < options.reads; done += options.batch) await store.putMany(makeBatch(Math.min(options.batch, options.reads - done)));
     const insertSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
 
     options.onPhase?.(`purging ${options.reads} expired reads`);
@@ -104,34 +98,43 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
     await store.close();
     rmSync(path.join(root, 'insert'), { recursive: true, force: true });
 
-    execFileSync('sync');
-    options.onPhase?.(`inserting ${evictReads} reads into a ${round(quotaBytes / (1024 * 1024), 1)} MB ring`);
-    clock = start;
-    const ring = await SqliteReadStore.open(path.join(root, 'evict'), { now: () => clock, log: options.log, quotas: { ringBytes: quotaBytes } });
-    let evicted = 0;
-    let firstEvictingBatch = -1;
-    let measuring = 0n;
-    let batches = 0;
-    for (let done = 0; done < evictReads; done += options.batch, batches++) {
-      const { eviction } = await ring.putMany(makeBatch(Math.min(options.batch, evictReads - done)));
-      const n = eviction.acknowledged + eviction.expired + eviction.notUploaded;
-      evicted += n;
-      // Timed from the end of the first batch that had to evict: the rate at the quota, not filling up to it.
-      if (n > 0 && firstEvictingBatch < 0) {
-        firstEvictingBatch = batches;
-        measuring = process.hrtime.bigint();
+    // The same reads into a store without a quota and into one at its quota, each on a fresh
+    // directory after a sync; both timed over the same stretch: from the batch after the ring
+    // first evicted to the end.
+    const runInto = async (name: string, ringBytes: number) => {
+      execFileSync('sync');
+      clock = start;
+      const target = await SqliteReadStore.open(path.join(root, name), { now: () => clock, log: options.log, quotas: { ringBytes } });
+      const endedAt: number[] = [];
+      let evicted = 0;
+      let firstEvicting = -1;
+      const began = process.hrtime.bigint();
+      for (let done = 0, batch = 0; done < evictReads; done += options.batch, batch++) {
+        const { eviction } = await target.putMany(makeBatch(Math.min(options.batch, evictReads - done)));
+        const n = eviction.acknowledged + eviction.expired + eviction.notUploaded;
+        evicted += n;
+        if (n > 0 && firstEvicting < 0) firstEvicting = batch;
+        endedAt.push(Number(process.hrtime.bigint() - began) / 1e9);
       }
-    }
-    if (firstEvictingBatch < 0) throw new Error('the eviction run never reached its quota');
-    const evictSeconds = Number(process.hrtime.bigint() - measuring) / 1e9;
-    const measuredReads = (batches - firstEvictingBatch - 1) * options.batch;
-    const atQuota = await ring.stats();
-    await ring.close();
+      const stats = await target.stats();
+      await target.close();
+      rmSync(path.join(root, name), { recursive: true, force: true });
+      return { endedAt, evicted, firstEvicting, stats };
+    };
+    options.onPhase?.(`inserting ${evictReads} reads without a quota, then into a ${round(quotaBytes / (1024 * 1024), 1)} MB ring`);
+    const baseline = await runInto('baseline', 1024 ** 4);
+    const ring = await runInto('evict', quotaBytes);
+    if (ring.firstEvicting < 0) throw new Error('the eviction run never reached its quota');
+    const from = ring.firstEvicting;
+    const to = ring.endedAt.length - 1;
+    const measuredReads = evictReads - (from + 1) * options.batch;
+    const rate = (endedAt: number[]) => measuredReads / (endedAt[to] - endedAt[from]);
 
     const insertPerS = options.reads / insertSeconds;
-    const evictPerS = measuredReads / evictSeconds;
-    const last = Math.min(batches, unconstrainedAt.length - 1);
-    const sameSizePerS = ((last - firstEvictingBatch - 1) * options.batch) / (unconstrainedAt[last] - unconstrainedAt[firstEvictingBatch + 1]);
+    const evictPerS = rate(ring.endedAt);
+    const sameSizePerS = rate(baseline.endedAt);
+    const evicted = ring.evicted;
+    const atQuota = ring.stats;
     return {
       batch: options.batch,
       durability: 'WAL, synchronous=FULL (fsync at every commit)',
