@@ -47,7 +47,3 @@ export class RetentionPolicy {
     return Math.floor((now - this.settings.keepMs[dataClass]) / this.settings.epochMs) - 1;
   }
 }
-
-export function isDataClass(value: unknown): value is DataClass {
-  return typeof value === 'string' && (DATA_CLASSES as readonly string[]).includes(value);
-}
