@@ -3,7 +3,8 @@
  * and is recorded before the data is shown. This is the hook point: an append-only JSON-lines
  * file now; the audit issue replaces it with the hash-chained audit log behind the same interface.
  */
-import { closeSync, fstatSync, fchmodSync, fsyncSync, openSync, writeSync, constants as fsc } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync, constants as fsc } from 'node:fs';
+import { makePrivate } from '../store/private-file';
 
 export interface DataAccessRequest {
   user: string;
@@ -53,7 +54,7 @@ export class FileDataAccessLog implements DataAccessLog {
   async record(entry: DataAccessEntry): Promise<void> {
     const fd = openSync(this.file, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o600);
     try {
-      if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+      makePrivate(fd);
       writeSync(fd, `${JSON.stringify(entry)}\n`);
       fsyncSync(fd);
     } finally {

@@ -8,6 +8,7 @@ import type { Database } from 'sqlite3';
 import type { Logger } from '../../drivers/log';
 import type { KeyEncryptionKey } from './key-encryption-key';
 import type { DataClass } from './retention';
+import { addToCounter } from './counters';
 import { all, get, run } from './sqlite-async';
 
 export type KeyKind = 'epoch' | 'record';
@@ -99,7 +100,10 @@ export class DataKeys {
     }
   }
 
-  /** Deletes the keys' rows (secure_delete must be on) and forgets them. Call inside a write transaction. */
+  /**
+   * Deletes the keys' rows (secure_delete must be on), counts them in `keys_destroyed` and
+   * forgets them. Call inside a write transaction. Returns how many were destroyed.
+   */
   async destroy(keyIds: readonly number[]): Promise<number> {
     let destroyed = 0;
     for (let i = 0; i < keyIds.length; i += 500) {
@@ -108,6 +112,22 @@ export class DataKeys {
       destroyed += result.changes;
     }
     for (const id of keyIds) this.forget(id);
+    await addToCounter(this.db, 'keys_destroyed', destroyed);
+    return destroyed;
+  }
+
+  /**
+   * Destroys those of `keyIds` that are record keys (a record's own, from a hold): the record
+   * going takes its key with it. Epoch keys stay until their epoch expires. Returns how many went.
+   */
+  async destroyRecordKeys(keyIds: readonly number[]): Promise<number> {
+    const unique = [...new Set(keyIds)];
+    let destroyed = 0;
+    for (let i = 0; i < unique.length; i += 500) {
+      const chunk = unique.slice(i, i + 500);
+      const own = await all<{ key_id: number }>(this.db, `SELECT key_id FROM data_keys WHERE kind = 'record' AND key_id IN (${chunk.map(() => '?').join(',')})`, chunk);
+      if (own.length > 0) destroyed += await this.destroy(own.map((k) => k.key_id));
+    }
     return destroyed;
   }
 

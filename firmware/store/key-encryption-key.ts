@@ -4,9 +4,10 @@
  * implement the same interface later without the store changing.
  */
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { closeSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync, constants as fsc } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../../drivers/log';
+import { makePrivate } from './private-file';
 import { StoreError } from './store-error';
 
 export interface KeyEncryptionKey {
@@ -56,10 +57,8 @@ export class FileKeyEncryptionKey implements KeyEncryptionKey {
     try {
       const stat = fstatSync(fd);
       if (!stat.isFile()) throw keyError(abs, 'it is not a regular file');
-      if ((stat.mode & 0o077) !== 0) {
-        fchmodSync(fd, 0o600);
-        opts.log.warn({ file: abs, mode: (stat.mode & 0o777).toString(8) }, 'key-encryption key file was readable by others; made it 0600');
-      }
+      const was = makePrivate(fd);
+      if (was !== null) opts.log.warn({ file: abs, mode: was }, 'key-encryption key file was readable by others; made it 0600');
       if (stat.size !== KEY_BYTES) throw keyError(abs, `it is ${stat.size} bytes, not ${KEY_BYTES}: not a Sightline key file, or damaged`);
       const bytes = Buffer.alloc(KEY_BYTES);
       if (readSync(fd, bytes, 0, KEY_BYTES, 0) !== KEY_BYTES) throw keyError(abs, 'it could not be read whole');

@@ -6,6 +6,7 @@
  */
 import { DATA_CLASSES } from './retention';
 import type { SqliteReadStore } from './sqlite-read-store';
+import { addToCounter } from './counters';
 import { all, exec, run } from './sqlite-async';
 import { truncateWal, WAL_AUTOCHECKPOINT_PAGES, writeError } from './sqlite-file';
 
@@ -39,9 +40,7 @@ export async function purgeExpired(store: SqliteReadStore): Promise<PurgeResult>
         ]);
         expired.push(...rows.map((r) => r.key_id));
       }
-      const destroyed = await store.keys.destroy(expired);
-      await run(db, "UPDATE counters SET value = value + ? WHERE name = 'keys_destroyed'", [destroyed]);
-      return destroyed;
+      return store.keys.destroy(expired);
     });
     // The row deletions skip the fsync at each commit: a power cut loses only purge progress,
     // which the next purge redoes (the keys are already gone); the final checkpoint syncs it all.
@@ -66,17 +65,12 @@ export async function purgeExpired(store: SqliteReadStore): Promise<PurgeResult>
         // transaction selects the same rows): no ids cross into JavaScript and back.
         const expired = 'SELECT seq FROM records WHERE held = 0 AND expires_at <= ? ORDER BY expires_at, seq LIMIT ?';
         const params = [now, RECORDS_PER_TRANSACTION];
-        const ownKeys = await all<{ key_id: number }>(
-          db,
-          `SELECT key_id FROM data_keys WHERE kind = 'record' AND key_id IN (SELECT key_id FROM records WHERE seq IN (${expired}))`,
-          params,
-        );
+        const keyIds = await all<{ key_id: number }>(db, `SELECT DISTINCT key_id FROM records WHERE seq IN (${expired})`, params);
         await run(db, `DELETE FROM payloads WHERE seq IN (${expired})`, params);
         const { changes } = await run(db, `DELETE FROM records WHERE seq IN (${expired})`, params);
         if (changes === 0) return { records: 0, keys: 0 };
-        const keys = ownKeys.length === 0 ? 0 : await store.keys.destroy(ownKeys.map((k) => k.key_id));
-        await run(db, "UPDATE counters SET value = value + ? WHERE name = 'purged'", [changes]);
-        if (keys > 0) await run(db, "UPDATE counters SET value = value + ? WHERE name = 'keys_destroyed'", [keys]);
+        const keys = await store.keys.destroyRecordKeys(keyIds.map((k) => k.key_id));
+        await addToCounter(db, 'purged', changes);
         return { records: changes, keys };
       }, false);
       recordsPurged += batch.records;

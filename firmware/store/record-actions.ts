@@ -9,6 +9,7 @@ import { sealRecord } from './record-cipher';
 import { plateProblem, RECORD_COLUMNS, RECORD_FROM, ROW_OVERHEAD_BYTES, type RecordRow } from './record-row';
 import { deleteRecords } from './ring';
 import type { SqliteReadStore } from './sqlite-read-store';
+import { addToCounter } from './counters';
 import { all, get, run } from './sqlite-async';
 import { truncateWal, writeError } from './sqlite-file';
 import { StoreError } from './store-error';
@@ -85,17 +86,14 @@ export async function placeHold(store: SqliteReadStore, id: string, request: Hol
     const payload = store.openPayload(row);
     const { keyId, key } = await store.keys.recordKey(row.data_class, row.epoch, now);
     const sealed = sealRecord(key, { id, dataClass: row.data_class, epoch: row.epoch }, payload);
-    const bytes = (await get<{ bytes: number }>(db, 'SELECT bytes FROM records WHERE seq = ?', [row.seq]))?.bytes ?? 0;
     if (row.data_class === 'read') {
       const use = await store.poolUsage(db);
-      if (use.protected.bytes + bytes > store.quotas.protectedBytes) throw store.protectedFull(bytes, use.protected.bytes);
+      if (use.protected.bytes + row.bytes > store.quotas.protectedBytes) throw store.protectedFull(row.bytes, use.protected.bytes);
     }
-    const oldKey = row.key_id;
     await run(db, 'UPDATE payloads SET sealed = ? WHERE seq = ?', [sealed, row.seq]);
     await run(db, 'UPDATE records SET key_id = ?, held = 1 WHERE seq = ?', [keyId, row.seq]);
     // A record held before had its own key already: that one goes.
-    const own = await get(db, "SELECT key_id FROM data_keys WHERE key_id = ? AND kind = 'record'", [oldKey]);
-    if (own !== undefined) await store.keys.destroy([oldKey]);
+    await store.keys.destroyRecordKeys([row.key_id]);
     await run(db, 'INSERT INTO holds (record_id, case_number, reason, placed_by, placed_at) VALUES (?, ?, ?, ?, ?)', [
       id,
       request.caseNumber,
@@ -155,7 +153,7 @@ export async function deleteRead(store: SqliteReadStore, id: string, request: Ac
     }
     await deleteRecords(db, store.keys, [row]);
     await run(db, "INSERT INTO record_events (record_id, action, actor, at, reason) VALUES (?, 'delete', ?, ?, ?)", [id, request.by, store.now(), request.reason]);
-    await run(db, "UPDATE counters SET value = value + 1 WHERE name = 'deleted'");
+    await addToCounter(db, 'deleted', 1);
   });
   await store.serial(() => truncateWal(store.handle(), store.file, store.log));
   store.log.info({ id, by: request.by }, 'read deleted');
@@ -178,7 +176,7 @@ export async function correctRead(store: SqliteReadStore, id: string, plate: str
     // Not uploaded again until central has the corrected version.
     await run(db, 'UPDATE records SET corrected = 1, uploaded = 0, bytes = ? WHERE seq = ?', [sealed.length + ROW_OVERHEAD_BYTES, row.seq]);
     await run(db, "INSERT INTO record_events (record_id, action, actor, at, reason) VALUES (?, 'correct', ?, ?, ?)", [id, request.by, store.now(), request.reason]);
-    await run(db, "UPDATE counters SET value = value + 1 WHERE name = 'corrected'");
+    await addToCounter(db, 'corrected', 1);
   });
   store.log.info({ id, by: request.by }, 'read corrected');
 }

@@ -16,6 +16,7 @@ export interface RecordRow {
   frame_count: number;
   source_id: string;
   format: string | null;
+  bytes: number;
   expires_at: number;
   held: number;
   uploaded: number;
@@ -24,7 +25,7 @@ export interface RecordRow {
 
 /** Columns of RecordRow, from `records r JOIN payloads p USING (seq)`. */
 export const RECORD_COLUMNS =
-  'r.seq, r.id, r.data_class, r.epoch, r.key_id, r.first_seen, r.last_seen, r.confidence, r.frame_count, r.source_id, r.format, r.expires_at, r.held, r.uploaded, p.sealed';
+  'r.seq, r.id, r.data_class, r.epoch, r.key_id, r.first_seen, r.last_seen, r.confidence, r.frame_count, r.source_id, r.format, r.bytes, r.expires_at, r.held, r.uploaded, p.sealed';
 export const RECORD_FROM = 'records r JOIN payloads p ON p.seq = r.seq';
 
 /** Bytes counted per record on top of its sealed payload: the row, its index entries. */

@@ -7,6 +7,7 @@
 import type { Database } from 'sqlite3';
 import type { Logger } from '../../drivers/log';
 import type { DataKeys } from './data-keys';
+import { addToCounter, type CounterName } from './counters';
 import { all, run } from './sqlite-async';
 
 interface Victim {
@@ -18,7 +19,7 @@ interface Victim {
 
 interface EvictionStep {
   name: 'expired' | 'acknowledged' | 'notUploaded';
-  counter: string;
+  counter: CounterName;
   sql: string;
   /** Takes the time as the first parameter. */
   timed: boolean;
@@ -73,7 +74,7 @@ export async function evictFromRing(db: Database, keys: DataKeys, bytes: number,
         eviction.bytesFreed += v.bytes;
       }
       await deleteRecords(db, keys, victims);
-      await run(db, 'UPDATE counters SET value = value + ? WHERE name = ?', [victims.length, step.counter]);
+      await addToCounter(db, step.counter, victims.length);
       eviction[step.name] += victims.length;
       if (step.name === 'notUploaded') {
         log.warn(
@@ -92,21 +93,11 @@ export async function evictFromRing(db: Database, keys: DataKeys, bytes: number,
  * Returns how many keys were destroyed.
  */
 export async function deleteRecords(db: Database, keys: DataKeys, victims: readonly { seq: number; key_id: number }[]): Promise<number> {
-  let keysDestroyed = 0;
   for (let i = 0; i < victims.length; i += 500) {
-    const chunk = victims.slice(i, i + 500);
-    const seqs = chunk.map((v) => v.seq);
+    const seqs = victims.slice(i, i + 500).map((v) => v.seq);
     const marks = seqs.map(() => '?').join(',');
     await run(db, `DELETE FROM payloads WHERE seq IN (${marks})`, seqs);
     await run(db, `DELETE FROM records WHERE seq IN (${marks})`, seqs);
-    const keyIds = [...new Set(chunk.map((v) => v.key_id))];
-    const own = await all<{ key_id: number }>(
-      db,
-      `SELECT key_id FROM data_keys WHERE kind = 'record' AND key_id IN (${keyIds.map(() => '?').join(',')})`,
-      keyIds,
-    );
-    if (own.length > 0) keysDestroyed += await keys.destroy(own.map((k) => k.key_id));
   }
-  if (keysDestroyed > 0) await run(db, "UPDATE counters SET value = value + ? WHERE name = 'keys_destroyed'", [keysDestroyed]);
-  return keysDestroyed;
+  return keys.destroyRecordKeys(victims.map((v) => v.key_id));
 }

@@ -2,10 +2,11 @@
  * The store's SQLite file: created private, checked intact, configured for durability, migrated;
  * and SQLite failures mapped to StoreErrors that name the file.
  */
-import { closeSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import type { Database } from 'sqlite3';
 import type { Logger } from '../../drivers/log';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { makePrivate } from './private-file';
 import { all, exec, get, type SqliteError } from './sqlite-async';
 import { StoreError } from './store-error';
 
@@ -29,11 +30,8 @@ export function createPrivateFile(dir: string, file: string, log: Logger): void 
     throw new StoreError('STORE_OPEN_FAILED', `cannot create read store ${file}: ${(err as Error).message}`, { file, cause: err });
   }
   try {
-    const mode = fstatSync(fd).mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      fchmodSync(fd, 0o600);
-      log.warn({ file, mode: mode.toString(8) }, 'read store file was readable by others; made it 0600');
-    }
+    const was = makePrivate(fd);
+    if (was !== null) log.warn({ file, mode: was }, 'read store file was readable by others; made it 0600');
   } catch (err) {
     throw new StoreError('STORE_OPEN_FAILED', `cannot make read store ${file} private (0600): ${(err as Error).message}`, { file, cause: err });
   } finally {

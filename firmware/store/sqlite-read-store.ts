@@ -36,6 +36,7 @@ import { checkIntact, configureConnection, createPrivateFile, migrate, openError
 import { DiskReserve } from './disk-reserve';
 import { StoreError } from './store-error';
 import { checkValuesEqual, storedCheckValue } from './kek-check';
+import { addToCounter } from './counters';
 import { purgeExpired, type PurgeResult } from './purge';
 import { correctRead, deleteRead, holdsOf, placeHold, releaseHold, type ActorAndReason, type HoldRecord, type HoldRequest } from './record-actions';
 
@@ -245,7 +246,7 @@ export class SqliteReadStore implements ReadStore {
       );
       await run(db, `INSERT INTO payloads (seq, sealed) VALUES ${chunk.map(() => '(?, ?)').join(', ')}`, payloadParams);
     }
-    await run(db, "UPDATE counters SET value = value + ? WHERE name = 'inserted'", [reads.length]);
+    await addToCounter(db, 'inserted', reads.length);
     return { eviction };
   }
 
@@ -315,15 +316,7 @@ export class SqliteReadStore implements ReadStore {
   /** @throws StoreError STORE_RECORD_UNREADABLE when this read's payload cannot be opened. */
   async get(id: string): Promise<StoredRead | null> {
     if (typeof id !== 'string') throw new StoreError('STORE_BAD_QUERY', `get(): id must be a string (got ${typeof id})`, { file: this.file });
-    const row = await this.serial(async () => {
-      try {
-        const found = await get<RecordRow>(this.handle(), `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.id = ?`, [id]);
-        if (found !== undefined) await this.keys.loadMissing([found.key_id]);
-        return found;
-      } catch (err) {
-        throw readError(this.file, `reading read ${id}`, err);
-      }
-    });
+    const [row] = await this.selectRecords('WHERE r.id = ?', [id], `reading read ${id}`);
     return row === undefined ? null : this.decode(row);
   }
 
@@ -354,20 +347,11 @@ export class SqliteReadStore implements ReadStore {
       }
       const wanted = limit - reads.length;
       params.push(wanted);
-      const rows = await this.serial(async () => {
-        try {
-          const found = await all<RecordRow>(
-            this.handle(),
-            `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-             ORDER BY r.first_seen DESC, r.id DESC LIMIT ?`,
-            params,
-          );
-          await this.keys.loadMissing(found.map((r) => r.key_id));
-          return found;
-        } catch (err) {
-          throw readError(this.file, 'listing reads', err);
-        }
-      });
+      const rows = await this.selectRecords(
+        `${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.first_seen DESC, r.id DESC LIMIT ?`,
+        params,
+        'listing reads',
+      );
       reads.push(...this.decodeSkippingUnreadable(rows));
       if (rows.length < wanted) break;
       const last = rows[rows.length - 1];
@@ -389,19 +373,11 @@ export class SqliteReadStore implements ReadStore {
       let afterSeq = 0;
       while (batch.length < limit) {
         const wanted = limit - batch.length;
-        const rows = await this.serial(async () => {
-          try {
-            const found = await all<RecordRow>(
-              this.handle(),
-              `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.uploaded = 0 AND r.data_class = ? AND r.seq > ? ORDER BY r.seq LIMIT ?`,
-              [dataClass, afterSeq, wanted],
-            );
-            await this.keys.loadMissing(found.map((r) => r.key_id));
-            return found;
-          } catch (err) {
-            throw readError(this.file, 'choosing reads to upload', err);
-          }
-        });
+        const rows = await this.selectRecords(
+          'WHERE r.uploaded = 0 AND r.data_class = ? AND r.seq > ? ORDER BY r.seq LIMIT ?',
+          [dataClass, afterSeq, wanted],
+          'choosing reads to upload',
+        );
         batch.push(...this.decodeSkippingUnreadable(rows));
         if (rows.length < wanted) break;
         afterSeq = rows[rows.length - 1].seq;
@@ -604,6 +580,22 @@ export class SqliteReadStore implements ReadStore {
       if (value !== undefined && !Number.isSafeInteger(value)) throw bad(`${name} must be a time in integer ms (got ${value})`);
     }
     return { since, until, limit };
+  }
+
+  /**
+   * Records with their sealed payloads (`tail`: WHERE, ORDER BY, LIMIT), with the keys to open
+   * them loaded, including keys another process made since (a hold placed from the CLI).
+   */
+  private selectRecords(tail: string, params: SqlValue[], doing: string): Promise<RecordRow[]> {
+    return this.serial(async () => {
+      try {
+        const rows = await all<RecordRow>(this.handle(), `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ${tail}`, params);
+        await this.keys.loadMissing(rows.map((r) => r.key_id));
+        return rows;
+      } catch (err) {
+        throw readError(this.file, doing, err);
+      }
+    });
   }
 
   private decodeSkippingUnreadable(rows: readonly RecordRow[]): StoredRead[] {
