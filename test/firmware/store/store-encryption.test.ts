@@ -11,7 +11,7 @@ import { all, exec, run } from '../../../firmware/store/sqlite-async';
 import { KEK_FILE, SqliteReadStore } from '../../../firmware/store/sqlite-read-store';
 import { MIGRATIONS } from '../../../firmware/store/migrations';
 import { fixtureRead } from './read-fixtures';
-import { rejectsWith, useStoreHarness, withRawDb } from './store-harness';
+import { encodings, everyByte, rejectsWith, useStoreHarness, withRawDb } from './store-harness';
 
 /** Every byte of every file in the directory, so a test can tell whether something was written. */
 function snapshot(dir: string): Map<string, string> {
@@ -46,9 +46,9 @@ describe('read store encryption at rest', () => {
     const read = { ...fixtureRead(1), plate: 'QZX7731', alternatives: [{ plate: 'QZX7781', confidence: 0.2 }] };
     await store.put(read);
     await store.close();
-    const bytes = Buffer.concat(readdirSync(h.dataDir).map((name) => readFileSync(path.join(h.dataDir, name))));
+    const bytes = everyByte(h.dataDir);
     for (const needle of ['QZX7731', 'QZX7781', 'QZX773']) {
-      for (const encoded of [Buffer.from(needle, 'utf8'), Buffer.from(needle, 'utf16le'), Buffer.from(Buffer.from(needle).toString('base64').slice(0, 8)), Buffer.from(Buffer.from(needle).toString('hex'))]) {
+      for (const encoded of encodings(needle)) {
         assert.equal(bytes.indexOf(encoded), -1, `found ${needle} (${encoded.toString('hex')}) on disk`);
       }
     }
@@ -147,7 +147,7 @@ describe('read store encryption at rest', () => {
     const tables = await withRawDb(h.file, (raw) => all<{ name: string }>(raw, "SELECT name FROM sqlite_master WHERE type = 'table'"));
     assert.ok(!tables.some((t) => t.name === 'reads'), 'the schema 1 table is gone');
     await store.close();
-    const bytes = Buffer.concat(readdirSync(h.dataDir).map((name) => readFileSync(path.join(h.dataDir, name))));
+    const bytes = everyByte(h.dataDir);
     assert.equal(bytes.indexOf('LEGACY42'), -1, 'no clear plate left in the files');
   });
 });

@@ -1,6 +1,6 @@
 /** A temporary data directory, a movable clock and store opening/closing for store tests. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { OPEN_READWRITE, type Database } from 'sqlite3';
@@ -68,4 +68,31 @@ export async function withRawDb<T>(file: string, fn: (db: Database) => Promise<T
   } finally {
     await closeDatabase(db);
   }
+}
+
+/** Every file under `dir`, recursively, as one byte string. */
+export function everyByte(dir: string): Buffer {
+  const parts: Buffer[] = [];
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    parts.push(statSync(file).isDirectory() ? everyByte(file) : readFileSync(file));
+  }
+  return Buffer.concat(parts);
+}
+
+/** The plate in every form the store or its libraries could write it. */
+export function encodings(plate: string): Buffer[] {
+  const utf16be = Buffer.from(plate, 'utf16le').swap16();
+  return [
+    Buffer.from(plate, 'utf8'),
+    Buffer.from(plate.toLowerCase(), 'utf8'),
+    Buffer.from(plate, 'utf16le'),
+    utf16be,
+    Buffer.from(JSON.stringify({ plate })),
+    Buffer.from(Buffer.from(plate).toString('hex')),
+    Buffer.from(Buffer.from(plate).toString('hex').toUpperCase()),
+    Buffer.from(Buffer.from(plate).toString('base64').slice(0, 8)),
+    // Base64 of the plate at each of the three alignments it could fall on inside a longer text.
+    ...[0, 1, 2].map((shift) => Buffer.from(Buffer.concat([Buffer.alloc(shift), Buffer.from(plate)]).toString('base64').slice(4, 12))),
+  ];
 }

@@ -1,36 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import * as path from 'node:path';
+import { statSync } from 'node:fs';
 import { readOf } from '../../../firmware/store/record-row';
 import { all } from '../../../firmware/store/sqlite-async';
 import { fixtureRead } from './read-fixtures';
-import { DAY_MS, FIXTURE_T0, rejectsWith, useStoreHarness, withRawDb } from './store-harness';
-
-/** Every file under `dir`, recursively, as one byte string. */
-function everyByte(dir: string): Buffer {
-  const parts: Buffer[] = [];
-  for (const name of readdirSync(dir)) {
-    const file = path.join(dir, name);
-    parts.push(statSync(file).isDirectory() ? everyByte(file) : readFileSync(file));
-  }
-  return Buffer.concat(parts);
-}
-
-/** The plate in every form the store or its libraries could write it. */
-function encodings(plate: string): Buffer[] {
-  const utf16be = Buffer.from(plate, 'utf16le').swap16();
-  return [
-    Buffer.from(plate, 'utf8'),
-    Buffer.from(plate.toLowerCase(), 'utf8'),
-    Buffer.from(plate, 'utf16le'),
-    utf16be,
-    Buffer.from(JSON.stringify({ plate })),
-    Buffer.from(Buffer.from(plate).toString('hex')),
-    Buffer.from(Buffer.from(plate).toString('hex').toUpperCase()),
-    // Base64 of the plate at each of the three alignments it could fall on inside a longer text.
-    ...[0, 1, 2].map((shift) => Buffer.from(Buffer.concat([Buffer.alloc(shift), Buffer.from(plate)]).toString('base64').slice(4, 12))),
-  ];
-}
+import { DAY_MS, encodings, everyByte, FIXTURE_T0, rejectsWith, useStoreHarness, withRawDb } from './store-harness';
 
 describe('read store retention, purge, holds and corrections', () => {
   const h = useStoreHarness();
