@@ -41,14 +41,16 @@ dist/.built: $(STAMPS)/npm tsconfig.json $(TS_SOURCES)
 build: dist/.built
 
 run: setup
-	bin/sightline run
+	bin/sightline run --demo-hub
 
 test: setup
 	npx mocha
 
-# The store's crash loop at full length: 50 SIGKILLs instead of the 8 `make test` runs.
+# The full-size runs of tests `make test` runs smaller: the store's crash loop (50 SIGKILLs, not
+# 8), 500 devices reconnecting to a restarted hub (not 50), 10,000 reads through a 10 kB/s link
+# (not 150; about eight minutes).
 test-long: setup
-	SIGHTLINE_CRASH_KILLS=50 npx mocha --grep 'SIGKILLs'
+	SIGHTLINE_CRASH_KILLS=50 SIGHTLINE_FLEET_DEVICES=500 SIGHTLINE_THROTTLE_READS=10000 npx mocha --grep 'SIGKILLs|fleet of|10 kB/s'
 
 clean:
 	rm -rf dist $(STAMPS)

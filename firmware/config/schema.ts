@@ -383,6 +383,54 @@ const store = section({
   purgeIntervalMinutes: intIn(1, 1440).default(60).describe('How often expired records are purged while running.'),
 });
 
+
+const wssUrl = allowing(
+  z
+    .string({ error: 'must be a wss:// URL, or null' })
+    .max(2048, { error: 'must be at most 2048 characters' })
+    .refine((u) => /^wss:\/\/[^\s/]+/i.test(u) && URL.canParse(u), { error: 'must be a wss:// URL, or null' })
+    .nullable(),
+  'a wss:// URL, or null',
+);
+
+const backoff = section({
+  initialMs: intIn(10, 600_000).default(1000).describe('Longest wait before the first reconnect, ms; each failure doubles it (full jitter: the wait is random below it).'),
+  maxMs: intIn(10, 3_600_000).default(60_000).describe('Cap of the reconnect wait, ms; at least initialMs.'),
+}).superRefine(
+  (b, ctx) => {
+    if (b.maxMs < b.initialMs) {
+      ctx.addIssue({ code: 'custom', path: ['maxMs'], message: `must be at least uplink.backoff.initialMs (${b.initialMs})` });
+    }
+  },
+  { when: whenValid(['initialMs'], ['maxMs']) },
+);
+
+const device = section({
+  id: allowing(
+    z
+      .string({ error: 'must be 1 to 64 letters, digits, ".", "_" or "-", or null' })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'must be 1 to 64 letters, digits, ".", "_" or "-", or null' })
+      .nullable(),
+    '1 to 64 letters, digits, ".", "_" or "-", or null',
+  )
+    .default(null)
+    .describe('This appliance\'s name in its certificate and at central; null = the host name.'),
+});
+
+const uplink = section({
+  enabled: flag().default(true).describe('Upload to central and take its commands once the device is enrolled (sightline provision enroll); false = never connect.'),
+  url: wssUrl.default(null).describe('Central\'s uplink; null = the one given at enrollment.'),
+  identityDir: textOrNull('a directory path')
+    .default(null)
+    .describe('The device key, certificate and pinned central CA (0700); null = identity in the data directory.'),
+  heartbeatSeconds: numberIn(0.1, 600).default(10).describe('Ping interval; a peer silent for two intervals is taken for dead and the link reopened.'),
+  connectTimeoutSeconds: numberIn(0.1, 600).default(10).describe('A connection not open (TCP, TLS, WebSocket) after this long is abandoned and retried.'),
+  backoff: backoff.prefault({}).describe('Waits between reconnects: exponential, full jitter, capped.'),
+  batchReads: intIn(1, 500).default(50).describe('Reads per upload batch.'),
+  windowBatches: intIn(1, 64).default(8).describe('Backlog batches sent and not yet acknowledged, at most; alerts are sent at once regardless.'),
+  maxBufferedMB: numberIn(0.1, 1024).default(1).describe('No new backlog batch is sent while more than this is waiting in the socket: an alert never queues behind more.'),
+});
+
 const log = section({
   level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Least severe level written.'),
 });
@@ -392,6 +440,8 @@ export const configSchema = section({
   recognizer: recognizer.prefault({}).describe('Frames to plate candidates.'),
   pipeline: pipeline.prefault({}).describe('Candidates to reads.'),
   store: store.prefault({}).describe('Read storage on this device.'),
+  device: device.prefault({}).describe('This appliance.'),
+  uplink: uplink.prefault({}).describe('The mutual-TLS WebSocket to the agency\'s central service (POLICY P12, P13).'),
   log: log.prefault({}).describe('Logging.'),
 }).describe('Sightline appliance configuration.');
 

@@ -12,10 +12,13 @@ import { PurgeSchedule } from './purge-schedule';
 import { openConfiguredStore } from './store-options';
 import { busyPolicy, sourceSpecFromConfig } from './source-spec';
 import { readerOptions } from './reader-options';
+import { ApplianceUplink, type UplinkOverrides } from './appliance-uplink';
 
 export interface ApplianceOverrides {
   /** Use this source instead of the configured one (benchmarks, tests). */
   source?: FrameSource;
+  /** Use another uplink than the configured or enrolled one (the `make run` demo hub). */
+  uplink?: UplinkOverrides;
 }
 
 /**
@@ -28,6 +31,8 @@ export class Appliance {
     readonly pool: RecognizerPool,
     readonly store: SqliteReadStore,
     readonly source: FrameSource,
+    /** Null when the uplink is disabled or the device is not enrolled (the log says which). */
+    readonly uplink: ApplianceUplink | null,
     private readonly purges: PurgeSchedule,
     private readonly log: Logger,
   ) {}
@@ -51,8 +56,9 @@ export class Appliance {
         whenBusy: overrides.source ? 'drop' : busyPolicy(config.camera),
       });
       await pipeline.start();
-      log.info({ source: source.description, workers, dataDir }, 'appliance started');
-      return new Appliance(pipeline, pool, store, source, purges, log);
+      const uplink = ApplianceUplink.start(config, { store, pipeline, cameraSource: source.description }, log.child({ part: 'uplink' }), overrides.uplink);
+      log.info({ source: source.description, workers, dataDir, uplink: uplink !== null }, 'appliance started');
+      return new Appliance(pipeline, pool, store, source, uplink, purges, log);
     } catch (err) {
       await purges.stop();
       await pool?.close();
@@ -63,6 +69,7 @@ export class Appliance {
 
   async stop(): Promise<void> {
     await this.pipeline.stop();
+    await this.uplink?.stop();
     await this.pool.close();
     await this.purges.stop();
     await this.store.close();

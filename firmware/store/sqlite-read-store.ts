@@ -91,6 +91,14 @@ export interface SqliteReadStoreOptions {
   now?: () => number;
 }
 
+/** Which reads nextUploadBatch() may return. */
+export interface UploadBatchOptions {
+  /** Ids to leave out: reads already in flight. */
+  exclude?: ReadonlySet<string>;
+  /** Only this class: 'hit' (alerts) or 'read'. Both, hits first, when absent. */
+  dataClass?: DataClass;
+}
+
 export interface PutResult {
   eviction: Eviction;
 }
@@ -362,20 +370,29 @@ export class SqliteReadStore implements ReadStore {
 
   /**
    * The next reads to upload, oldest first, alerts (hits) ahead of every read: at most `limit`.
+   * `exclude` leaves out reads already in flight (the uplink's window); `dataClass` takes one
+   * class only (the uplink's alert lane takes hits, its backlog lane reads).
    * Unreadable records are skipped (logged and counted), so one cannot stall the uplink.
    */
-  async nextUploadBatch(limit: number): Promise<StoredRead[]> {
+  async nextUploadBatch(limit: number, opts: UploadBatchOptions = {}): Promise<StoredRead[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
       throw new StoreError('STORE_BAD_QUERY', `nextUploadBatch(): limit must be an integer from 1 to ${MAX_LIST_LIMIT} (got ${limit})`, { file: this.file });
     }
+    const { exclude, dataClass: only } = opts;
+    if (only !== undefined && only !== 'hit' && only !== 'read') {
+      throw new StoreError('STORE_BAD_QUERY', `nextUploadBatch(): dataClass must be 'hit' or 'read' (got ${JSON.stringify(only)})`, { file: this.file });
+    }
+    // One JSON parameter however many ids are excluded (no bound-variable limit to meet); the
+    // excluded rows are filtered in SQL, so their payloads are never read.
+    const excluded = exclude !== undefined && exclude.size > 0 ? JSON.stringify([...exclude]) : null;
     const batch: StoredRead[] = [];
-    for (const dataClass of ['hit', 'read'] as const) {
+    for (const dataClass of only === undefined ? (['hit', 'read'] as const) : [only]) {
       let afterSeq = 0;
       while (batch.length < limit) {
         const wanted = limit - batch.length;
         const rows = await this.selectRecords(
-          'WHERE r.uploaded = 0 AND r.data_class = ? AND r.seq > ? ORDER BY r.seq LIMIT ?',
-          [dataClass, afterSeq, wanted],
+          `WHERE r.uploaded = 0 AND r.data_class = ? AND r.seq > ?${excluded === null ? '' : ' AND r.id NOT IN (SELECT value FROM json_each(?))'} ORDER BY r.seq LIMIT ?`,
+          excluded === null ? [dataClass, afterSeq, wanted] : [dataClass, afterSeq, excluded, wanted],
           'choosing reads to upload',
         );
         batch.push(...this.decodeSkippingUnreadable(rows));
@@ -384,6 +401,17 @@ export class SqliteReadStore implements ReadStore {
       }
     }
     return batch;
+  }
+
+  /** Reads not yet acknowledged by central, held ones included: the uplink's queue depth. */
+  async pendingUploads(): Promise<number> {
+    return this.serial(async () => {
+      try {
+        return (await get<{ n: number }>(this.handle(), 'SELECT COUNT(*) AS n FROM records WHERE uploaded = 0'))?.n ?? 0;
+      } catch (err) {
+        throw readError(this.file, 'counting reads not yet uploaded', err);
+      }
+    });
   }
 
   /**

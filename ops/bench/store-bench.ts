@@ -4,12 +4,11 @@
  * evicts at its quota. Real files in a throwaway directory, real fsyncs (synchronous=FULL).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../../drivers/log';
-import type { Read } from '../../firmware/pipeline/read';
 import { SqliteReadStore } from '../../firmware/store/sqlite-read-store';
+import { benchReads } from './bench-reads';
 import { round } from './stats';
 
 export interface StoreBenchOptions {
@@ -50,28 +49,9 @@ const DAY_MS = 86_400_000;
 
 export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBenchResult> {
   const root = mkdtempSync(path.join(options.dir, 'sightline-store-bench-'));
-  const crops = Array.from({ length: 16 }, () => randomBytes(options.cropBytes));
   const start = Date.now();
   let clock = start;
-  let seq = 0;
-  const makeBatch = (n: number): Read[] =>
-    Array.from({ length: n }, () => {
-      const i = seq++;
-      const firstSeen = start - 60_000 + (i % 60_000);
-      return {
-        id: randomUUID(),
-        plate: `B${(100000 + (i % 900000)).toString()}`,
-        confidence: 0.9,
-        alternatives: [{ plate: `8${(100000 + (i % 900000)).toString()}`, confidence: 0.2 }],
-        crop: crops[i % crops.length],
-        quad: [{ x: 10, y: 20 }, { x: 110, y: 20 }, { x: 110, y: 50 }, { x: 10, y: 50 }],
-        firstSeen,
-        lastSeen: firstSeen + 800,
-        frameCount: 5,
-        sourceId: 'bench',
-        format: 'us-standard',
-      };
-    });
+  const makeBatch = benchReads(options.cropBytes, (i) => start - 60_000 + (i % 60_000));
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   try {

@@ -160,3 +160,42 @@ export async function benchStoreCommand(options: StoreBenchCommandOptions): Prom
   out(JSON.stringify({ insert_per_s: result.insert_per_s, purge_100k_s: result.purge_100k_s, evict_insert_per_s: result.evict_insert_per_s }));
   return 0;
 }
+
+export interface UplinkBenchCommandOptions {
+  config?: string;
+  dir?: string;
+  reads: number;
+  backlog: number;
+  cropBytes: number;
+  alerts: number;
+  alertEveryMs: number;
+  batchReads?: number;
+  windowBatches?: number;
+  maxBufferedMb?: number;
+  json?: boolean;
+}
+
+/** `sightline bench uplink`: reads/s to a real hub on loopback, and alert latency behind a backlog. */
+export async function benchUplinkCommand(options: UplinkBenchCommandOptions): Promise<number> {
+  const { config, log } = loadContext(options.config, 'error');
+  const dir = path.resolve(options.dir ?? tmpdir());
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`bench uplink: ${dir} is not a directory`);
+  const { runUplinkBench } = await import('../bench/uplink-bench');
+  // The appliance's own uplink settings, unless the command line overrides them.
+  const result = await runUplinkBench({
+    ...options,
+    batchReads: options.batchReads ?? config.uplink.batchReads,
+    windowBatches: options.windowBatches ?? config.uplink.windowBatches,
+    maxBufferedBytes: Math.round((options.maxBufferedMb ?? config.uplink.maxBufferedMB) * 1024 * 1024),
+    dir,
+    log, onPhase: (phase) => process.stderr.write(`bench uplink: ${phase}\n`) });
+  if (!options.json) {
+    out(`upload: ${result.reads_per_s} reads/s acknowledged (${result.upload_mb_per_s} MB/s of crops; ${result.crop_bytes}-byte crops, ${result.batch_reads} per batch, ${result.window_batches} batches in flight, ${result.max_buffered_mb} MB socket buffer)`);
+    out(`alerts behind a ${result.backlog}-read backlog: median ${result.alert_ms.median} ms, p95 ${result.alert_ms.p95} ms, p99 ${result.alert_ms.p99} ms, max ${result.alert_ms.max} ms (${result.alerts} alerts; ${result.backlog_left_at_last_alert} backlog reads still queued at the last)`);
+    out(`device peak RSS while uploading: ${result.rss_mb} MB; hub peak RSS ${result.hub_peak_rss_mb ?? '?'} MB`);
+  } else {
+    out(JSON.stringify(result));
+  }
+  out(JSON.stringify({ reads_per_s: result.reads_per_s, alert_p99_ms: result.alert_p99_ms, rss_mb: result.rss_mb }));
+  return 0;
+}

@@ -1,12 +1,19 @@
+import * as path from 'node:path';
 import type { Logger } from '../../drivers/log';
 import type { Read } from '../../firmware/pipeline/read';
 import { Appliance } from '../../firmware/main/appliance';
 import { loadContext, out } from './cli-context';
+import type { HealthReport } from '../../firmware/health/health-report';
+import { startDemoHub } from '../hub/demo-hub';
+import type { HubServer } from '../hub/hub-server';
+import type { BatchResult } from '../hub/read-batches';
 
 export interface RunOptions {
   config?: string;
   for?: number;
   json?: boolean;
+  /** Start a reference hub on loopback too, enroll with it, and upload there (`make run`). */
+  demoHub?: boolean;
 }
 
 function readLine(read: Read, json: boolean): string {
@@ -15,6 +22,18 @@ function readLine(read: Read, json: boolean): string {
     return JSON.stringify({ time: new Date(read.firstSeen).toISOString(), ...shown });
   }
   return `${new Date(read.firstSeen).toISOString()}  ${read.plate.padEnd(8)}  ${read.confidence.toFixed(2)}  (${read.frameCount} frames${read.format ? `, ${read.format}` : ''})`;
+}
+
+/** Prints what the demo hub received: reads arriving at central, and health pulls. */
+function showHubArrivals(hub: HubServer, json: boolean): void {
+  hub.on('stored', (deviceId: string, batch: string, lane: string, result: BatchResult) => {
+    if (json) out(JSON.stringify({ hub: 'stored', deviceId, batch, lane, ...result }));
+    else out(`${new Date().toISOString()}  hub: ${result.stored} ${lane === 'alert' ? 'alert' : 'read'}${result.stored === 1 ? '' : 's'} from ${deviceId} stored and acknowledged${result.duplicates ? ` (${result.duplicates} already there)` : ''}`);
+  });
+  hub.on('health', (deviceId: string, report: HealthReport) => {
+    if (json) out(JSON.stringify({ hub: 'health', deviceId, fps: report.camera.fps, queueDepth: report.uplink.queueDepth }));
+    else out(`${new Date().toISOString()}  hub: health of ${deviceId}: ${report.camera.fps.toFixed(1)} fps, ${report.store.reads} reads kept, ${report.uplink.queueDepth} waiting to upload`);
+  });
 }
 
 /** Resolves on SIGINT/SIGTERM, after `seconds` if given, or when a finite source has ended. */
@@ -39,12 +58,24 @@ async function untilStopped(appliance: Appliance, seconds: number | undefined, l
 export async function runCommand(options: RunOptions): Promise<number> {
   const { config, log } = loadContext(options.config);
   const json = options.json === true;
-  const appliance = await Appliance.start(config, log);
+  const demo = options.demoHub ? await startDemoHub(config, log) : null;
+  let appliance: Appliance;
+  try {
+    appliance = await Appliance.start(config, log, demo ? { uplink: { url: demo.uplinkUrl } } : {});
+  } catch (err) {
+    await demo?.close();
+    throw err;
+  }
   appliance.pipeline.on('read', (read) => out(readLine(read, json)));
-  if (!json) out(`sightline: reading plates from ${appliance.source.description}; Ctrl-C stops`);
+  if (demo) showHubArrivals(demo.hub, json);
+  if (!json) {
+    out(`sightline: reading plates from ${appliance.source.description}; Ctrl-C stops`);
+    if (demo) out(`sightline: uploading to the demo hub at ${demo.uplinkUrl} (its data: ${path.resolve(config.store.dataDir, 'demo-hub')})`);
+  }
 
   await untilStopped(appliance, options.for, log);
   await appliance.stop();
+  await demo?.close();
   const stats = appliance.pipeline.stats();
   if (json) out(JSON.stringify({ frames: stats.frames, dropped: stats.dropped, reads: stats.reads }));
   else out(`sightline: ${stats.frames} frames, ${stats.dropped} dropped, ${stats.reads} reads`);

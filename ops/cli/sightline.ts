@@ -38,7 +38,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(configOption())
     .option('--for <seconds>', 'stop by itself after this many seconds', positiveNumber)
     .option('--json', 'print reads as JSON lines and a JSON summary as the last line')
-    .action(run(async (options: { config?: string; for?: number; json?: boolean }) => (await import('./run-command')).runCommand(options)));
+    .option('--demo-hub', 'also run a reference hub on loopback (throwaway fleet CA in DATA/demo-hub), enroll with it and upload there')
+    .action(run(async (options: { config?: string; for?: number; json?: boolean; demoHub?: boolean }) => (await import('./run-command')).runCommand(options)));
 
   program
     .command('read')
@@ -146,6 +147,125 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--crop-bytes <n>', 'size of each read\'s crop', positiveInt, 20 * 1024)
     .option('--json', 'print the full result as JSON; the last line is always the JSON summary')
     .action(run(async (options: { config?: string; dir?: string; reads: number; batch: number; cropBytes: number; json?: boolean }) => (await import('./bench-command')).benchStoreCommand(options)));
+
+  const provision = program.command('provision').description('this device\'s identity: enrollment with central, certificate status');
+  provision
+    .command('enroll')
+    .description('make a key pair and a CSR, enroll with the hub using a one-time token, store the certificate and pin central\'s CA')
+    .requiredOption('--hub <url>', 'the hub\'s enrollment address, https://HOST:PORT')
+    .requiredOption('--token <token>', 'one-time enrollment token from `sightline fleet token`')
+    .option('--device-id <id>', 'this device\'s name (default: device.id in the config, else the host name)')
+    .addOption(configOption())
+    .action(run(async (options: { hub: string; token: string; deviceId?: string; config?: string }) => (await import('./provision-command')).provisionEnrollCommand(options)));
+  provision
+    .command('status')
+    .description('whether this device is enrolled, its id, certificate expiry and central\'s address')
+    .addOption(configOption())
+    .option('--json', 'print one JSON object')
+    .action(run(async (options: { config?: string; json?: boolean }) => (await import('./provision-command')).provisionStatusCommand(options)));
+
+  const fleetDirOption = () => new Option('--dir <dir>', 'the fleet\'s directory (CA, tokens; the hub\'s directory)').default('./data/hub');
+  const fleet = program.command('fleet').description('the fleet certificate authority and enrollment tokens');
+  const fleetCa = fleet.command('ca').description('the fleet certificate authority');
+  fleetCa
+    .command('init')
+    .description('create the fleet CA (ca.key 0600, ca.crt); refuses to replace an existing one')
+    .addOption(fleetDirOption())
+    .option('--name <name>', 'the CA\'s common name')
+    .action(run(async (options: { dir?: string; name?: string }) => (await import('./fleet-command')).fleetCaInitCommand(options)));
+  fleet
+    .command('token')
+    .description('make a one-time enrollment token for one device')
+    .addOption(fleetDirOption())
+    .option('--ttl-hours <h>', 'hours until the token expires (default 24)', positiveNumber)
+    .option('--note <text>', 'what the token is for, kept with it')
+    .option('--json', 'print one JSON object')
+    .action(run(async (options: { dir?: string; ttlHours?: number; note?: string; json?: boolean }) => (await import('./fleet-command')).fleetTokenCommand(options)));
+
+  const hub = program.command('hub').description('the reference central hub: devices, their reads, health and commands');
+  const hubCmd = () => import('./hub-command');
+  const hubDirOption = () => new Option('--dir <dir>', 'the hub\'s directory (fleet CA, tokens, hub.sqlite)').default('./data/hub');
+  const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+  hub
+    .command('serve')
+    .description('run the hub: mutual-TLS WebSocket for devices, TLS-PSK enrollment, health pulls')
+    .addOption(hubDirOption())
+    .option('--listen <host:port>', 'device WebSocket listener (loopback by default)', '127.0.0.1:8443')
+    .option('--enroll-listen <host:port>', 'enrollment listener', '127.0.0.1:8444')
+    .option('--no-enroll', 'no enrollment listener')
+    .option('--hostname <name>', 'a name in the hub\'s server certificate (repeat; default localhost and 127.0.0.1)', collect)
+    .option('--cert-days <days>', 'lifetime of the device certificates it issues', positiveNumber, 90)
+    .option('--health-minutes <m>', 'pull health from every connected device this often (0: on connect only)', (v: string) => Number(v), 5)
+    .option('--init', 'create the fleet CA in --dir when there is none')
+    .option('--json', 'once listening, print {"listening":{"host","port","enrollPort"}} (for a supervising process)')
+    .action(run(async (options: { dir?: string; listen?: string; enrollListen?: string; enroll?: boolean; hostname?: string[]; certDays?: number; healthMinutes?: number; init?: boolean; json?: boolean }) => (await hubCmd()).hubServeCommand(options)));
+  hub
+    .command('devices')
+    .description('enrolled devices: connected or last seen, certificate expiry, reads stored')
+    .addOption(hubDirOption())
+    .option('--json', 'print JSON')
+    .action(run(async (options: { dir?: string; json?: boolean }) => (await hubCmd()).hubDevicesCommand(options)));
+  hub
+    .command('reads')
+    .description('reads and alerts the hub stored, newest first (no crops)')
+    .addOption(hubDirOption())
+    .option('--device <id>', 'only this device\'s')
+    .option('--alerts', 'only hotlist hits')
+    .option('--limit <n>', 'at most this many', positiveInt, 20)
+    .option('--json', 'print JSON')
+    .action(run(async (options: { dir?: string; device?: string; alerts?: boolean; limit?: number; json?: boolean }) => (await hubCmd()).hubReadsCommand(options)));
+  hub
+    .command('health')
+    .description('the last health report of each device (or one)')
+    .addOption(hubDirOption())
+    .option('--device <id>', 'only this device')
+    .option('--json', 'print JSON')
+    .action(run(async (options: { dir?: string; device?: string; json?: boolean }) => (await hubCmd()).hubHealthCommand(options)));
+  hub
+    .command('revoke')
+    .description('revoke every certificate of a device; it is refused (and disconnected) from then on')
+    .argument('<device>', 'device id')
+    .requiredOption('--reason <text>', 'why')
+    .addOption(hubDirOption())
+    .option('--json', 'print JSON')
+    .action(run(async (device: string, options: { dir?: string; reason: string; json?: boolean }) => (await hubCmd()).hubRevokeCommand(device, options)));
+  hub
+    .command('send')
+    .description('send a command to a device and wait for its reply: health, hold, release, delete, correct, hotlist')
+    .argument('<device>', 'device id')
+    .argument('<command>', 'health | hold | release | delete | correct | hotlist')
+    .addOption(hubDirOption())
+    .option('--read-id <id>', 'the read (hold, release, delete, correct)')
+    .option('--case <number>', 'case number (hold)')
+    .option('--reason <text>', 'why (hold, delete, correct)')
+    .option('--plate <text>', 'the right plate (correct)')
+    .option('--list <name>', 'hotlist name (hotlist)')
+    .option('--file <file>', 'file holding the hotlist snapshot (hotlist)')
+    .option('--signature <base64>', 'the snapshot\'s signature (hotlist)')
+    .option('--by <name>', 'who asks (default: the login name)')
+    .option('--wait <seconds>', 'how long to wait for the reply (0: queue and return)', (v: string) => Number(v), 30)
+    .option('--json', 'print JSON')
+    .action(
+      run(async (device: string, name: string, options: { dir?: string; readId?: string; case?: string; reason?: string; plate?: string; list?: string; file?: string; signature?: string; by?: string; wait?: number; json?: boolean }) =>
+        (await hubCmd()).hubSendCommand(device, name, { ...options, caseNumber: options.case }),
+      ),
+    );
+
+  bench
+    .command('uplink')
+    .description('uplink to a real hub on loopback: reads/s acknowledged (20 KB crops), alert latency behind a backlog, device memory')
+    .addOption(configOption())
+    .option('--dir <dir>', 'where the throwaway hub and device directories go (default the temp directory)')
+    .option('--reads <n>', 'reads uploaded for the throughput figure', positiveInt, 20_000)
+    .option('--backlog <n>', 'reads queued while alerts are measured', positiveInt, 50_000)
+    .option('--crop-bytes <n>', 'size of each read\'s crop', positiveInt, 20 * 1024)
+    .option('--alerts <n>', 'alerts measured', positiveInt, 200)
+    .option('--alert-every-ms <ms>', 'one alert this often while the backlog uploads', positiveInt, 50)
+    .option('--batch-reads <n>', 'reads per upload batch (default: uplink.batchReads of the config)', positiveInt)
+    .option('--window-batches <n>', 'batches in flight (default: uplink.windowBatches)', positiveInt)
+    .option('--max-buffered-mb <mb>', 'socket buffer the backlog may fill (default: uplink.maxBufferedMB)', positiveNumber)
+    .option('--json', 'print the full result as JSON; the last line is always the JSON summary')
+    .action(run(async (options: { config?: string; dir?: string; reads: number; backlog: number; cropBytes: number; alerts: number; alertEveryMs: number; batchReads?: number; windowBatches?: number; maxBufferedMb?: number; json?: boolean }) => (await import('./bench-command')).benchUplinkCommand(options)));
 
   const config = program.command('config').description('check a config file or show every default');
   config.command('check').argument('<file>').description('validate a config file without starting').action(run(async (file: string) => (await import('./config-command')).configCheckCommand(file)));

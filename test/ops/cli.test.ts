@@ -95,6 +95,29 @@ describe('sightline command line (real processes)', function () {
     }
   });
 
+  it('runs with the demo hub (make run): enrolls, and the reads it prints reach the hub', async () => {
+    const dataDir = path.join(tmp(), 'data');
+    const config = writeConfig(tmp(), SMALL_SCENE(dataDir));
+    const result = await runCli(['run', '--demo-hub', '--config', config, '--for', '15', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.lines.slice(0, -1).map((l) => JSON.parse(l) as { id?: string; plate?: string; hub?: string; stored?: number });
+    const printed = new Set(lines.filter((l) => l.plate !== undefined).map((l) => l.id));
+    const storedAtHub = lines.filter((l) => l.hub === 'stored').reduce((n, l) => n + (l.stored ?? 0), 0);
+    assert.ok(printed.size >= 1, `reads made: ${result.stderr}`);
+    assert.ok(storedAtHub >= 1, `the hub said it stored reads: ${result.stdout}`);
+
+    // What the hub kept is what the appliance printed: the same ids, nothing invented, nothing twice.
+    const hubReads = await runCli(['hub', 'reads', '--dir', path.join(dataDir, 'demo-hub'), '--limit', '1000', '--json']);
+    assert.equal(hubReads.code, 0, hubReads.stderr);
+    const kept = JSON.parse(hubReads.lines[0]) as { readId: string }[];
+    assert.equal(kept.length, storedAtHub);
+    for (const read of kept) assert.ok(printed.has(read.readId), `hub read ${read.readId} is one the appliance printed`);
+
+    const status = await runCli(['provision', 'status', '--config', config, '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /"deviceId"/);
+  });
+
   it('refuses a GStreamer pipeline that does not parse, naming the element', async () => {
     const config = writeConfig(tmp(), `camera:\n  source: gstreamer\n  gstreamer:\n    preset: custom\n    pipeline: "videotestsrc ! nosuchelement ! appsink"\nstore:\n  dataDir: ${tmp()}/data\n`);
     const result = await runCli(['run', '--config', config, '--for', '5']);

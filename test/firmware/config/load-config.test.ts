@@ -70,6 +70,18 @@ describe('loadConfig', () => {
       retention: { readsDays: 30, hitsDays: 365, epochHours: 24 },
       purgeIntervalMinutes: 60,
     });
+    assert.deepEqual(config.device, { id: null });
+    assert.deepEqual(config.uplink, {
+      enabled: true,
+      url: null,
+      identityDir: null,
+      heartbeatSeconds: 10,
+      connectTimeoutSeconds: 10,
+      backoff: { initialMs: 1000, maxMs: 60000 },
+      batchReads: 50,
+      windowBatches: 8,
+      maxBufferedMB: 1,
+    });
     assert.deepEqual(config.log, { level: 'info' });
   });
 
@@ -125,6 +137,18 @@ describe('loadConfig', () => {
         retention: { readsDays: 180, hitsDays: 730, epochHours: 12 },
         purgeIntervalMinutes: 15,
       },
+      device: { id: 'cam-17.main-st' },
+      uplink: {
+        enabled: false,
+        url: 'wss://central.agency.example:8443',
+        identityDir: '/etc/sightline/identity',
+        heartbeatSeconds: 5,
+        connectTimeoutSeconds: 3,
+        backoff: { initialMs: 200, maxMs: 30000 },
+        batchReads: 50,
+        windowBatches: 2,
+        maxBufferedMB: 2.5,
+      },
       log: { level: 'debug' },
     };
     // JSON is YAML too; the YAML form is written by hand to exercise block syntax.
@@ -165,6 +189,17 @@ describe('loadConfig', () => {
       '  diskReserveMB: 16',
       '  retention: { readsDays: 180, hitsDays: 730, epochHours: 12 }',
       '  purgeIntervalMinutes: 15',
+      'device: { id: cam-17.main-st }',
+      'uplink:',
+      '  enabled: false',
+      '  url: wss://central.agency.example:8443',
+      '  identityDir: /etc/sightline/identity',
+      '  heartbeatSeconds: 5',
+      '  connectTimeoutSeconds: 3',
+      '  backoff: { initialMs: 200, maxMs: 30000 }',
+      '  batchReads: 50',
+      '  windowBatches: 2',
+      '  maxBufferedMB: 2.5',
       'log: { level: debug }',
     );
     assert.deepEqual(loadConfig(writeConfig('full.yaml', yaml)), full);
@@ -218,7 +253,7 @@ describe('loadConfig', () => {
     });
     const top = issueAt(err, 'recognizr');
     assert.equal(top.line, 4);
-    assert.match(top.message, /allowed keys: camera, recognizer, pipeline, store, log/);
+    assert.match(top.message, /allowed keys: camera, recognizer, pipeline, store, device, uplink, log/);
   });
 
   it('requires the path of a folder or video source', () => {
@@ -347,7 +382,7 @@ describe('loadConfig', () => {
     const err = configError(lines('- camera', '- log'));
     assert.equal(err.issues[0].path, '');
     assert.equal(err.issues[0].line, 1);
-    assert.match(err.issues[0].message, /must be a mapping with keys: camera, recognizer, pipeline, store, log/);
+    assert.match(err.issues[0].message, /must be a mapping with keys: camera, recognizer, pipeline, store, device, uplink, log/);
   });
 
   it('names a file that cannot be read, or is too large to be a config', () => {

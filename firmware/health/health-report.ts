@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * What a device reports of itself when central pulls its health: one definition, validated by
+ * the hub on receipt. Every figure that cannot be measured on this board is null, never made up.
+ */
+const count = z.number().int().min(0);
+const maybe = <T extends z.ZodType>(schema: T) => schema.nullable();
+
+export const healthReportSchema = z.strictObject({
+  deviceId: z.string().min(1).max(128),
+  /** When the report was made, ms since the epoch. */
+  time: count,
+  software: z.strictObject({ version: z.string().max(64), node: z.string().max(64) }),
+  system: z.strictObject({
+    /** Seconds since the OS booted, and since the appliance started. */
+    uptimeS: z.number().min(0),
+    processUptimeS: z.number().min(0),
+    /** 1, 5 and 15 minute load averages. */
+    load: z.tuple([z.number(), z.number(), z.number()]),
+    memory: z.strictObject({ totalBytes: count, availableBytes: count, processRssBytes: count }),
+    /** The file system of the data directory. */
+    disk: z.strictObject({ path: z.string().max(4096), totalBytes: count, freeBytes: count }),
+    /** Main CPU temperature, °C; null where the board does not expose it. */
+    cpuTemperatureC: maybe(z.number()),
+  }),
+  camera: z.strictObject({
+    source: z.string().max(512),
+    /** Frames per second over the last report interval. */
+    fps: z.number().min(0),
+    frames: count,
+    dropped: count,
+  }),
+  recognizer: z.strictObject({
+    /** Frame to stored read, ms, over the recent reads; null before the first. */
+    latencyMsMedian: maybe(z.number().min(0)),
+    latencyMsP95: maybe(z.number().min(0)),
+    failed: count,
+  }),
+  store: z.strictObject({
+    reads: count,
+    bytes: count,
+    ringBytes: count,
+    ringQuotaBytes: count,
+    protectedBytes: count,
+    protectedQuotaBytes: count,
+    /** Reads evicted before central acknowledged them, since the store was created. */
+    lostNotUploaded: count,
+    /** Reads the pipeline could not store at all, since start. */
+    lostReads: count,
+    unreadableSkipped: count,
+  }),
+  uplink: z.strictObject({
+    /** Reads and alerts stored but not yet acknowledged by central. */
+    queueDepth: count,
+    /** When the last batch was acknowledged, ms since the epoch; null if none since start. */
+    lastUploadAt: maybe(count),
+    /** When the device's certificate expires, ms since the epoch. */
+    certificateNotAfter: maybe(count),
+    reconnects: count,
+  }),
+});
+export type HealthReport = z.infer<typeof healthReportSchema>;
