@@ -70,6 +70,8 @@ export interface UplinkEvents {
   /** A reconnect is scheduled after `delayMs` (after a failed attempt or a lost connection). */
   retrying: [reason: string, delayMs: number];
   /** Central acknowledged these reads; they are marked uploaded. */
+  /** Central's acknowledgement of these reads arrived; they are being marked uploaded. */
+  ackReceived: [ids: string[], lane: Lane];
   acked: [ids: string[], lane: Lane];
 }
 
@@ -120,6 +122,7 @@ export class UplinkClient extends EventEmitter<UplinkEvents> {
       this.log,
       this.now,
     );
+    this.sender.on('ackReceived', (ids, lane) => this.emitSafely('ackReceived', ids, lane));
     this.sender.on('acked', (ids, lane) => this.emitSafely('acked', ids, lane));
   }
 

@@ -60,6 +60,9 @@ export interface UploadSenderStats {
 }
 
 export interface UploadSenderEvents {
+  /** The hub's ack of these reads arrived (they are being marked uploaded). */
+  ackReceived: [ids: string[], lane: Lane];
+  /** These reads are marked uploaded, durably. */
   acked: [ids: string[], lane: Lane];
 }
 
@@ -89,6 +92,9 @@ export class UploadSender extends EventEmitter<UploadSenderEvents> {
   private restTimer: NodeJS.Timeout | null = null;
   private readonly counters = { batchesSent: 0, readsSent: 0, acked: 0, unexpectedAcks: 0, refusedBatches: 0 };
   private lastUploadAt: number | null = null;
+  /** Acknowledged batches waiting to be marked, and the marking round in progress. */
+  private toMark: { batchId: string; batch: Batch; ids: string[] }[] = [];
+  private markingRound: Promise<void> | null = null;
 
   constructor(
     private readonly source: UploadSource,
@@ -136,23 +142,45 @@ export class UploadSender extends EventEmitter<UploadSenderEvents> {
       this.log.warn({ batch: batchId, sent: batch.ids.length, acked: ackedIds.length, matching: ids.length }, 'ack does not match its batch; marking only the matching reads');
     }
     for (const id of ids) this.marking.add(id);
-    const work = (async () => {
+    this.emitSafely('ackReceived', ids, batch.lane);
+    this.toMark.push({ batchId, batch, ids });
+    await this.track(this.markAcknowledged());
+    return 'acked';
+  }
+
+  /**
+   * Marks every acknowledged batch waiting, in one store transaction: acks that arrive while one
+   * round is being written share the next, so a fast hub costs one fsync per round instead of one
+   * per batch (the store's writes are serial; each fsync would hold up the next batch to send).
+   * Resolves once the batches waiting at the call are marked.
+   */
+  private markAcknowledged(): Promise<void> {
+    this.markingRound ??= (async () => {
       try {
-        if (ids.length > 0) await this.source.markAcknowledged(ids);
-        this.counters.acked += ids.length;
-        this.lastUploadAt = this.now();
-        this.emitSafely(ids, batch.lane);
-      } catch (err) {
-        // Not marked: the reads stay queued and are sent again (central drops the duplicates).
-        this.log.error({ batch: batchId, reads: ids.length, err: (err as Error).message }, 'could not mark acknowledged reads uploaded; they will be sent again');
+        while (this.toMark.length > 0) {
+          const round = this.toMark.splice(0);
+          const ids = round.flatMap((r) => r.ids);
+          try {
+            if (ids.length > 0) await this.source.markAcknowledged(ids);
+            this.counters.acked += ids.length;
+            this.lastUploadAt = this.now();
+            for (const r of round) this.emitSafely('acked', r.ids, r.batch.lane);
+          } catch (err) {
+            // Not marked: the reads stay queued and are sent again (central drops the duplicates).
+            this.log.error({ batches: round.length, reads: ids.length, err: (err as Error).message }, 'could not mark acknowledged reads uploaded; they will be sent again');
+          } finally {
+            for (const r of round) {
+              for (const id of r.ids) this.marking.delete(id);
+              if (this.batches.get(r.batchId) === r.batch) this.batches.delete(r.batchId);
+            }
+            this.kick();
+          }
+        }
       } finally {
-        for (const id of ids) this.marking.delete(id);
-        if (this.batches.get(batchId) === batch) this.batches.delete(batchId);
-        this.kick();
+        this.markingRound = null;
       }
     })();
-    await this.track(work);
-    return 'acked';
+    return this.markingRound;
   }
 
   /**
@@ -288,11 +316,11 @@ export class UploadSender extends EventEmitter<UploadSenderEvents> {
   }
 
   /** A throwing listener must not break the upload path. */
-  private emitSafely(ids: string[], lane: Lane): void {
+  private emitSafely(event: 'ackReceived' | 'acked', ids: string[], lane: Lane): void {
     try {
-      this.emit('acked', ids, lane);
+      this.emit(event, ids, lane);
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, "an 'acked' listener threw");
+      this.log.error({ err: (err as Error).message }, `an '${event}' listener threw`);
     }
   }
 }

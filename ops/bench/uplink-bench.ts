@@ -7,7 +7,8 @@
  *    the uplink starts; reads/s is from start to the last acknowledgement.
  * 2. Alert latency: a `backlog` of reads is stored and the uplink starts on it; while it uploads,
  *    a hotlist hit is stored every `alertEveryMs`; each alert's latency is from the moment its
- *    store write begins to the hub's acknowledgement reaching the device.
+ *    store write begins to the hub's acknowledgement reaching the device (the hub has committed
+ *    it). The time until the device has also marked it uploaded, durably, is reported beside.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -50,14 +51,29 @@ export interface UplinkBenchResult {
   alerts: number;
   /** Backlog reads still not acknowledged when the last alert was acknowledged. */
   backlog_left_at_last_alert: number;
-  alert_ms: { median: number; p95: number; p99: number; max: number };
+  /** Store write begun to the hub's ack received. */
+  alert_ms: Summary;
   alert_p99_ms: number;
+  /** Store write begun to the device's durable mark of the ack. */
+  alert_marked_ms: Summary;
   /** Peak resident memory of the device (this process) while uploading, MB. */
   rss_mb: number;
   hub_peak_rss_mb: number | null;
 }
 
 const MB = 1024 * 1024;
+
+interface Summary {
+  median: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+function summary(values: number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: round(quantile(sorted, 0.5), 1), p95: round(quantile(sorted, 0.95), 1), p99: round(quantile(sorted, 0.99), 1), max: round(sorted[sorted.length - 1], 1) };
+}
 
 export async function runUplinkBench(o: UplinkBenchOptions): Promise<UplinkBenchResult> {
   const root = mkdtempSync(path.join(o.dir, 'sightline-uplink-bench-'));
@@ -86,8 +102,7 @@ export async function runUplinkBench(o: UplinkBenchOptions): Promise<UplinkBench
     o.onPhase?.(`uploading the backlog with an alert every ${o.alertEveryMs} ms`);
     const alerts = await alertsDuringBacklog(store, identity, hub.port, o, rss, reads);
     rss.stop();
-    const sorted = [...alerts.latencies].sort((a, b) => a - b);
-    const alertMs = { median: round(quantile(sorted, 0.5), 1), p95: round(quantile(sorted, 0.95), 1), p99: round(quantile(sorted, 0.99), 1), max: round(sorted[sorted.length - 1], 1) };
+    const alertMs = summary(alerts.received);
     return {
       reads: o.reads,
       crop_bytes: o.cropBytes,
@@ -97,10 +112,11 @@ export async function runUplinkBench(o: UplinkBenchOptions): Promise<UplinkBench
       reads_per_s: Math.round(o.reads / throughput.seconds),
       upload_mb_per_s: round((o.reads * o.cropBytes) / MB / throughput.seconds, 1),
       backlog: o.backlog,
-      alerts: sorted.length,
+      alerts: alerts.received.length,
       backlog_left_at_last_alert: alerts.backlogLeft,
       alert_ms: alertMs,
       alert_p99_ms: alertMs.p99,
+      alert_marked_ms: summary(alerts.marked),
       rss_mb: round(rss.peak / MB, 1),
       hub_peak_rss_mb: hub.peakRssMb() === null ? null : round(hub.peakRssMb()!, 1),
     };
@@ -161,14 +177,23 @@ async function alertsDuringBacklog(
   o: UplinkBenchOptions,
   rss: PeakRss,
   next: (count: number) => Read[],
-): Promise<{ latencies: number[]; backlogLeft: number }> {
+): Promise<{ received: number[]; marked: number[]; backlogLeft: number }> {
   const uplink = client(store, identity, port, o);
   const started = new Map<string, number>();
-  const latencies: number[] = [];
+  const received: number[] = [];
+  const marked: number[] = [];
   let backlogAcked = 0;
   let backlogLeft = 0;
   let allAcked!: () => void;
   const finished = new Promise<void>((resolve) => (allAcked = resolve));
+  uplink.on('ackReceived', (ids, lane) => {
+    const now = performance.now();
+    if (lane !== 'alert') return;
+    for (const id of ids) {
+      const t0 = started.get(id);
+      if (t0 !== undefined) received.push(now - t0);
+    }
+  });
   uplink.on('acked', (ids, lane) => {
     const now = performance.now();
     if (lane !== 'alert') {
@@ -178,10 +203,10 @@ async function alertsDuringBacklog(
     for (const id of ids) {
       const t0 = started.get(id);
       if (t0 === undefined) continue;
-      latencies.push(now - t0);
+      marked.push(now - t0);
       started.delete(id);
     }
-    if (latencies.length >= o.alerts) {
+    if (marked.length >= o.alerts) {
       backlogLeft = o.backlog - backlogAcked;
       allAcked();
     }
@@ -199,7 +224,7 @@ async function alertsDuringBacklog(
   await finished;
   rss.sample();
   await uplink.stop();
-  return { latencies, backlogLeft };
+  return { received, marked, backlogLeft };
 }
 
 class PeakRss {

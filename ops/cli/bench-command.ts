@@ -191,7 +191,8 @@ export async function benchUplinkCommand(options: UplinkBenchCommandOptions): Pr
     log, onPhase: (phase) => process.stderr.write(`bench uplink: ${phase}\n`) });
   if (!options.json) {
     out(`upload: ${result.reads_per_s} reads/s acknowledged (${result.upload_mb_per_s} MB/s of crops; ${result.crop_bytes}-byte crops, ${result.batch_reads} per batch, ${result.window_batches} batches in flight, ${result.max_buffered_mb} MB socket buffer)`);
-    out(`alerts behind a ${result.backlog}-read backlog: median ${result.alert_ms.median} ms, p95 ${result.alert_ms.p95} ms, p99 ${result.alert_ms.p99} ms, max ${result.alert_ms.max} ms (${result.alerts} alerts; ${result.backlog_left_at_last_alert} backlog reads still queued at the last)`);
+    out(`alerts behind a ${result.backlog}-read backlog, stored to the hub's ack: median ${result.alert_ms.median} ms, p95 ${result.alert_ms.p95} ms, p99 ${result.alert_ms.p99} ms, max ${result.alert_ms.max} ms (${result.alerts} alerts; ${result.backlog_left_at_last_alert} backlog reads still queued at the last)`);
+    out(`  ... to marked uploaded on the device: median ${result.alert_marked_ms.median} ms, p99 ${result.alert_marked_ms.p99} ms`);
     out(`device peak RSS while uploading: ${result.rss_mb} MB; hub peak RSS ${result.hub_peak_rss_mb ?? '?'} MB`);
   } else {
     out(JSON.stringify(result));

@@ -142,6 +142,7 @@ export class HubServer extends EventEmitter {
     let writer: ReadBatchWriter | null = null;
     try {
       await db.write(resetConnected);
+      await db.checkpointInBackground();
       writer = await ReadBatchWriter.prepare(db);
       const server = https.createServer(tlsOptions(o.ca, credentials));
       const wss = new WebSocketServer({

@@ -95,7 +95,7 @@ describe('device and hub, through a hostile network', function () {
     for (const read of [...first, ...second]) assert.ok(kept.ids.has(read.id));
   });
 
-  it('keeps memory bounded and delivers everything through a link throttled to 10 kB/s', async () => {
+  it('keeps memory bounded and delivers everything through a link throttled to 10 kB/s', async function () {
     const r = await rig();
     const hub = await inProcessHub(r);
     const proxy = await TcpProxy.start({ host: '127.0.0.1', port: hub.port });
@@ -103,6 +103,7 @@ describe('device and hub, through a hostile network', function () {
     proxy.throttle(10_000);
     // `make test-long` queues 10,000 reads (several minutes at 10 kB/s); `make test` fewer.
     const count = Number(process.env.SIGHTLINE_THROTTLE_READS ?? 150);
+    this.timeout(60_000 + count * 120);
     const window = { batchReads: 25, windowBatches: 2, maxBufferedBytes: 32 * 1024 };
     const device = await r.device('cam-throttled', `wss://localhost:${proxy.port}`, { ...window, heartbeatMs: 30_000, connectTimeoutMs: 30_000 });
     const reads = await device.putReads(count, 64);
@@ -115,7 +116,7 @@ describe('device and hub, through a hostile network', function () {
     const started = Date.now();
     device.client.start();
     try {
-      await eventually(async () => (await device.store.pendingUploads()) === 0, `${count} reads through 10 kB/s`, 30_000 + count * 100);
+      await eventually(async () => (await device.store.pendingUploads()) === 0, `${count} reads through 10 kB/s`, 30_000 + count * 110);
     } finally {
       clearInterval(sampler);
     }
