@@ -14,14 +14,22 @@ export interface DeviceKeyAndCsr {
   csrPem: string;
 }
 
-/** A new device key pair (Node's native generator: 20x faster than forge's) and its CSR. */
-export async function generateDeviceKeyAndCsr(deviceId: string): Promise<DeviceKeyAndCsr> {
-  checkDeviceId(deviceId);
-  const { privateKey, publicKey } = await generateKeyPair('rsa', {
-    modulusLength: DEVICE_KEY_BITS,
+/**
+ * A new RSA key pair as PEM (PKCS#8 private, SPKI public), from Node's native generator: 20x
+ * faster than forge's, and off the event loop. Device, CA and hub keys all come from here.
+ */
+export async function generateRsaKeyPair(bits: number): Promise<{ privateKey: string; publicKey: string }> {
+  return generateKeyPair('rsa', {
+    modulusLength: bits,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
+}
+
+/** A new device key pair and its CSR. */
+export async function generateDeviceKeyAndCsr(deviceId: string): Promise<DeviceKeyAndCsr> {
+  checkDeviceId(deviceId);
+  const { privateKey, publicKey } = await generateRsaKeyPair(DEVICE_KEY_BITS);
   const csr = forge.pki.createCertificationRequest();
   csr.publicKey = forge.pki.publicKeyFromPem(publicKey);
   csr.setSubject([{ name: 'commonName', value: deviceId }]);

@@ -11,6 +11,7 @@ import * as si from 'systeminformation';
 import type { PipelineStats } from '../pipeline/read-pipeline';
 import type { ReadStoreStats } from '../store/read-store';
 import { healthReportSchema, type HealthReport } from './health-report';
+import { percentile } from './percentile';
 
 export interface HealthInputs {
   deviceId: () => string;
@@ -116,11 +117,6 @@ export class RecentLatencies {
   }
 }
 
-/** Nearest-rank percentile of sorted values; null when there are none. */
-export function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
 
 /** A temperature reading, or null where the board has none (systeminformation gives null or -1). */
 function celsius(value: number | null | undefined): number | null {

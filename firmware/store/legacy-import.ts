@@ -8,21 +8,13 @@ import type { Logger } from '../../drivers/log';
 import type { Read } from '../pipeline/read';
 import { decodeReadPayload } from './read-payload';
 import { PlainCodec } from './record-codec';
+import type { RecordRow } from './record-row';
 import type { SqliteReadStore } from './sqlite-read-store';
 import { all, exec, get, run } from './sqlite-async';
 import { truncateWal } from './sqlite-file';
 
-interface Schema1Row {
-  seq: number;
-  id: string;
-  first_seen: number;
-  last_seen: number;
-  confidence: number;
-  frame_count: number;
-  source_id: string;
-  format: string | null;
-  payload: Buffer;
-}
+/** A schema-1 row: the bookkeeping columns schema 2 kept, and the payload in clear. */
+type Schema1Row = Pick<RecordRow, 'seq' | 'id' | 'first_seen' | 'last_seen' | 'confidence' | 'frame_count' | 'source_id' | 'format'> & { payload: Buffer };
 
 const ROWS_PER_TRANSACTION = 500;
 

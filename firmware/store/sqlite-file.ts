@@ -2,11 +2,11 @@
  * The store's SQLite file: created private, checked intact, configured for durability, migrated;
  * and SQLite failures mapped to StoreErrors that name the file.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import type { Database } from 'sqlite3';
 import type { Logger } from '../../drivers/log';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
-import { makePrivate } from './private-file';
+import { createPrivateFile } from './private-file';
 import { all, exec, get, type SqliteError } from './sqlite-async';
 import { StoreError } from './store-error';
 
@@ -16,27 +16,15 @@ const NEW_FILE_PAGE_BYTES = 65536;
 export const WAL_AUTOCHECKPOINT_PAGES = 64;
 const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
-/** The directory 0700 and the file 0600 before SQLite touches them; SQLite gives -wal/-shm the file's mode. */
-export function createPrivateFile(dir: string, file: string, log: Logger): void {
+/** The data directory 0700 and the store file 0600 before SQLite touches them (see createPrivateFile). */
+export function createPrivateStoreFile(dir: string, file: string, log: Logger): void {
+  let was: string | null;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    was = createPrivateFile(dir, file);
   } catch (err) {
-    throw new StoreError('STORE_OPEN_FAILED', `cannot create the data directory ${dir}: ${(err as Error).message}`, { file, cause: err });
+    throw new StoreError('STORE_OPEN_FAILED', `read store: ${(err as Error).message}`, { file, cause: err });
   }
-  let fd: number;
-  try {
-    fd = openSync(file, 'a', 0o600);
-  } catch (err) {
-    throw new StoreError('STORE_OPEN_FAILED', `cannot create read store ${file}: ${(err as Error).message}`, { file, cause: err });
-  }
-  try {
-    const was = makePrivate(fd);
-    if (was !== null) log.warn({ file, mode: was }, 'read store file was readable by others; made it 0600');
-  } catch (err) {
-    throw new StoreError('STORE_OPEN_FAILED', `cannot make read store ${file} private (0600): ${(err as Error).message}`, { file, cause: err });
-  } finally {
-    closeSync(fd);
-  }
+  if (was !== null) log.warn({ file, mode: was }, 'read store file was readable by others; made it 0600');
 }
 
 /**

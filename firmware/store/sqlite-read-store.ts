@@ -32,7 +32,7 @@ import { describeId, readProblem, RECORD_COLUMNS, RECORD_FROM, ROW_OVERHEAD_BYTE
 import { DEFAULT_RETENTION, RetentionPolicy, type DataClass, type RetentionSettings } from './retention';
 import { evictFromRing, type Eviction } from './ring';
 import { all, closeDatabase, exec, get, openDatabase, run, type SqlValue } from './sqlite-async';
-import { checkIntact, configureConnection, createPrivateFile, migrate, openError, readError, schemaVersion, syncDirectory, truncateWal, writeError } from './sqlite-file';
+import { checkIntact, configureConnection, createPrivateStoreFile, migrate, openError, readError, schemaVersion, syncDirectory, truncateWal, writeError } from './sqlite-file';
 import { DiskReserve } from './disk-reserve';
 import { StoreError } from './store-error';
 import { checkValuesEqual, storedCheckValue } from './kek-check';
@@ -145,7 +145,7 @@ export class SqliteReadStore implements ReadStore {
     const retention = new RetentionPolicy(opts.retention ?? DEFAULT_RETENTION);
     const now = opts.now ?? Date.now;
 
-    createPrivateFile(dir, file, log);
+    createPrivateStoreFile(dir, file, log);
     let db: Database;
     try {
       db = await openDatabase(file, OPEN_READWRITE | OPEN_CREATE);
@@ -404,14 +404,8 @@ export class SqliteReadStore implements ReadStore {
   }
 
   /** Reads not yet acknowledged by central, held ones included: the uplink's queue depth. */
-  async pendingUploads(): Promise<number> {
-    return this.serial(async () => {
-      try {
-        return (await get<{ n: number }>(this.handle(), 'SELECT COUNT(*) AS n FROM records WHERE uploaded = 0'))?.n ?? 0;
-      } catch (err) {
-        throw readError(this.file, 'counting reads not yet uploaded', err);
-      }
-    });
+  pendingUploads(): Promise<number> {
+    return this.countRecords('WHERE uploaded = 0', 'counting reads not yet uploaded');
   }
 
   /**
@@ -438,12 +432,17 @@ export class SqliteReadStore implements ReadStore {
     }
   }
 
-  async count(): Promise<number> {
+  count(): Promise<number> {
+    return this.countRecords('', 'counting reads');
+  }
+
+  /** Records matching a fixed WHERE clause (no parameters), in the serial queue. */
+  private countRecords(where: string, doing: string): Promise<number> {
     return this.serial(async () => {
       try {
-        return (await get<{ n: number }>(this.handle(), 'SELECT COUNT(*) AS n FROM records'))?.n ?? 0;
+        return (await get<{ n: number }>(this.handle(), `SELECT COUNT(*) AS n FROM records ${where}`))?.n ?? 0;
       } catch (err) {
-        throw readError(this.file, 'counting reads', err);
+        throw readError(this.file, doing, err);
       }
     });
   }

@@ -1,9 +1,8 @@
-/** The q-quantile (0..1) of the values by nearest rank; NaN for no values. */
+import { percentile } from '../../firmware/health/percentile';
+
+/** The q-quantile (0..1) of the values by nearest rank (the health report's percentile); NaN for no values. */
 export function quantile(values: number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[rank];
+  return percentile([...values].sort((a, b) => a - b), q) ?? Number.NaN;
 }
 
 export function round(value: number, digits = 1): number {

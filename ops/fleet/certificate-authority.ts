@@ -1,6 +1,6 @@
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import forge from 'node-forge';
-import { checkDeviceId } from '../../provisioning/device-key';
+import { checkDeviceId, generateRsaKeyPair } from '../../provisioning/device-key';
 
 /**
  * The fleet certificate authority: a self-signed RSA CA that signs device certificates (client
@@ -19,12 +19,7 @@ const DAY_MS = 86_400_000;
 
 /** A new CA, valid `days` (default 10 years); the key from Node's native generator (forge's takes seconds). */
 export async function createCertificateAuthority(name: string, days = 3650): Promise<CaMaterial> {
-  const { generateKeyPair } = await import('node:crypto');
-  const keyPem = await new Promise<string>((resolve, reject) =>
-    generateKeyPair('rsa', { modulusLength: CA_KEY_BITS, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }, (err, _pub, key) =>
-      err ? reject(err) : resolve(key),
-    ),
-  );
+  const { privateKey: keyPem } = await generateRsaKeyPair(CA_KEY_BITS);
   const privateKey = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
   const publicKey = forge.pki.setRsaPublicKey(privateKey.n, privateKey.e);
   return selfSign({ privateKey, publicKey }, name, days);

@@ -10,10 +10,9 @@
  * is decided after the handshake, and consuming it is one atomic UPDATE.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
 import * as path from 'node:path';
 import { type Database, OPEN_CREATE, OPEN_READWRITE } from 'sqlite3';
-import { makePrivate } from '../../firmware/store/private-file';
+import { createPrivateFile } from '../../firmware/store/private-file';
 import { all, closeDatabase, exec, get, openDatabase, run } from '../../firmware/store/sqlite-async';
 import { formatEnrollmentToken, TOKEN_ID_PATTERN } from '../../provisioning/enrollment-token';
 
@@ -71,7 +70,11 @@ export class EnrollmentTokens {
   /** Opens (or creates, 0600 in a 0700 directory) the token database of this fleet directory. */
   static async open(fleetDir: string): Promise<EnrollmentTokens> {
     const file = path.join(fleetDir, TOKENS_FILE);
-    createPrivateFile(fleetDir, file);
+    try {
+      createPrivateFile(fleetDir, file);
+    } catch (err) {
+      throw new Error(`cannot create the enrollment token database: ${(err as Error).message}`);
+    }
     let db: Database;
     try {
       db = await openDatabase(file, OPEN_READWRITE | OPEN_CREATE);
@@ -159,17 +162,3 @@ function stateOf(row: TokenRow, now: number): Exclude<TokenState, 'unknown'> {
   return row.expires_at <= now ? 'expired' : 'usable';
 }
 
-/** The directory 0700 and the database file 0600 before SQLite touches them (its -wal/-shm take the file's mode). */
-function createPrivateFile(dir: string, file: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const fd = openSync(file, 'a', 0o600);
-    try {
-      makePrivate(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err) {
-    throw new Error(`cannot create the enrollment token database ${file}: ${(err as Error).message}`);
-  }
-}

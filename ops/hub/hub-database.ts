@@ -3,7 +3,8 @@
  * synchronous=FULL (a commit is on disk before it resolves, so an ack follows a durable write),
  * migrated, and used by one operation at a time so a transaction never interleaves with another.
  */
-import { closeSync, existsSync, fchmodSync, fstatSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { createPrivateFile } from '../../firmware/store/private-file';
 import { OPEN_CREATE, OPEN_READWRITE, type Database, type Statement } from 'sqlite3';
 import type { Logger } from '../../drivers/log';
 import { silentLogger } from '../../drivers/log';
@@ -62,7 +63,13 @@ export class HubDatabase implements HubTables {
     if (options.create === false && !existsSync(file)) {
       throw new Error(`no hub database at ${file}: start the hub once (sightline hub serve --dir ${dir}) to create it`);
     }
-    createPrivate(dir, file, log);
+    let was: string | null;
+    try {
+      was = createPrivateFile(dir, file);
+    } catch (err) {
+      throw new Error(`cannot open hub database: ${(err as Error).message}`);
+    }
+    if (was !== null) log.warn({ file, mode: was }, 'hub database was readable by others; made it 0600');
     let db: Database;
     try {
       db = await openDatabase(file, OPEN_READWRITE | OPEN_CREATE);
@@ -165,19 +172,6 @@ export class HubDatabase implements HubTables {
   }
 }
 
-function createPrivate(dir: string, file: string, log: Logger): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const fd = openSync(file, 'a', 0o600);
-  try {
-    const mode = fstatSync(fd).mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      fchmodSync(fd, 0o600);
-      log.warn({ file, mode: mode.toString(8) }, 'hub database was readable by others; made it 0600');
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 async function migrate(db: Database, file: string, log: Logger): Promise<void> {
   const found = (await get<{ user_version: number }>(db, 'PRAGMA user_version'))?.user_version ?? 0;

@@ -3,15 +3,14 @@
  * which pin that CA, accept it. Reissued when missing, broken, not from this CA, for other
  * hostnames, or expiring within 30 days; the key is kept when it is sound.
  */
-import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { generateRsaKeyPair } from '../../provisioning/device-key';
 import type { Logger } from '../../drivers/log';
 import { issueServerCertificate, type CaMaterial } from '../fleet/certificate-authority';
 import { writeFileAtomic } from '../../provisioning/atomic-file';
 import { HUB_CERT_FILE, HUB_KEY_FILE, hubFile } from './hub-files';
 
-const generateKeyPair = promisify(generateKeyPairCb);
 const DAY_MS = 86_400_000;
 export const SERVER_CERT_RENEW_BEFORE_MS = 30 * DAY_MS;
 export const DEFAULT_SERVER_CERT_LIFETIME_MS = 90 * DAY_MS;
@@ -47,8 +46,7 @@ export async function ensureServerCertificate(o: EnsureServerCertificateOptions)
     o.log.info({ file: certFile, why: problem }, 'issuing a new hub server certificate');
   }
   if (keyPem === null) {
-    const pair = await generateKeyPair('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
-    keyPem = pair.privateKey;
+    keyPem = (await generateRsaKeyPair(2048)).privateKey;
   }
   const publicKeyPem = createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString();
   const notAfter = now + (o.lifetimeMs ?? DEFAULT_SERVER_CERT_LIFETIME_MS);

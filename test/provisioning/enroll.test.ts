@@ -12,7 +12,8 @@ import { certificateFacts } from '../../provisioning/certificates';
 import { silentLogger } from '../../drivers/log';
 import { serverCredentials, testCa } from '../support/test-pki';
 import { useTempDir } from '../support/temp-dir';
-import { recordingLogger, startEnrollmentHub, UPLINK_URL, type EnrollmentHub } from './enrollment-fixture';
+import { startEnrollmentHub, UPLINK_URL, type EnrollmentHub } from './enrollment-fixture';
+import { recordingLogger } from '../drivers/camera/recording-logger';
 
 describe('enroll (device side, real TLS-PSK to a real enrollment server)', function () {
   this.timeout(30_000);
@@ -101,7 +102,7 @@ describe('enroll (device side, real TLS-PSK to a real enrollment server)', funct
   });
 
   it('a wrong secret is refused at the TLS handshake: no CSR sent, a clear message', async () => {
-    const log = recordingLogger();
+    const { log, entries } = recordingLogger();
     await hub.close();
     hub = await startEnrollmentHub(ca, path.join(tmp(), 'hub'), { log });
     const { token } = await hub.tokens.create({ ttlMs: 3_600_000 });
@@ -112,7 +113,7 @@ describe('enroll (device side, real TLS-PSK to a real enrollment server)', funct
     assert.equal(err.code, 'ENROLL_TOKEN_REJECTED');
     assert.match(err.message, /refused the token at the TLS handshake: the secret does not match/);
     assert.equal(hub.enrolled.length, 0);
-    assert.ok(log.lines.some((l) => l.msg === 'enrollment TLS handshake refused'), 'the hub logs the refused handshake');
+    assert.ok(entries.some((l) => l.msg === 'enrollment TLS handshake refused'), 'the hub logs the refused handshake');
     // The token itself is still good.
     await enrollWith(token);
   });

@@ -47,15 +47,3 @@ export async function startEnrollmentHub(
     },
   };
 }
-
-/** A logger that keeps what was logged, for asserting that refusals are logged. */
-export function recordingLogger(): Logger & { lines: { level: string; obj: object; msg?: string }[] } {
-  const lines: { level: string; obj: object; msg?: string }[] = [];
-  const at =
-    (level: string) =>
-    (a: object | string, b?: string): void => {
-      lines.push(typeof a === 'string' ? { level, obj: {}, msg: a } : { level, obj: a, msg: b });
-    };
-  const logger = { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
-  return logger;
-}

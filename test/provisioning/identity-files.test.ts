@@ -6,7 +6,7 @@ import { CA_FILE, DEVICE_FILE, ENROLLMENT_FILE, IdentityError, installRenewedCer
 import { certificateFacts } from '../../provisioning/certificates';
 import { deviceCredentials, testCa, type Credentials } from '../support/test-pki';
 import { useTempDir } from '../support/temp-dir';
-import { recordingLogger } from './enrollment-fixture';
+import { recordingLogger } from '../drivers/camera/recording-logger';
 
 describe('identity files', function () {
   this.timeout(30_000);
@@ -117,10 +117,10 @@ describe('identity files', function () {
   it('a device key readable by others is made 0600 and the change logged', () => {
     save();
     chmodSync(path.join(dir, DEVICE_FILE), 0o644);
-    const log = recordingLogger();
+    const { log, entries } = recordingLogger();
     assert.notEqual(loadIdentity(dir, log), null);
     assert.equal(statSync(path.join(dir, DEVICE_FILE)).mode & 0o777, 0o600);
-    assert.ok(log.lines.some((l) => l.level === 'warn' && /made it 0600/.test(l.msg ?? '')));
+    assert.ok(entries.some((l) => l.level === 'warn' && /made it 0600/.test(l.msg ?? '')));
   });
 
   it('installs a renewed certificate: new key and certificate, CA and enrollment kept, no temporary files left', () => {

@@ -1,9 +1,6 @@
-import { generateKeyPair as generateKeyPairCb } from 'node:crypto';
-import { promisify } from 'node:util';
 import { createCertificateAuthority, issueDeviceCertificate, issueServerCertificate, type CaMaterial } from '../../ops/fleet/certificate-authority';
-import { generateDeviceKeyAndCsr } from '../../provisioning/device-key';
+import { generateDeviceKeyAndCsr, generateRsaKeyPair } from '../../provisioning/device-key';
 
-const generateKeyPair = promisify(generateKeyPairCb);
 const DAY = 86_400_000;
 
 /** Real certificates for tests: a CA, device (client) and server credentials it signs. */
@@ -25,10 +22,6 @@ export async function deviceCredentials(ca: CaMaterial, deviceId: string, validi
 
 /** A server key and certificate for these names (DNS names or IPs) signed by `ca`. */
 export async function serverCredentials(ca: CaMaterial, hostnames: readonly string[] = ['localhost', '127.0.0.1']): Promise<Credentials> {
-  const { privateKey, publicKey } = await generateKeyPair('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
+  const { privateKey, publicKey } = await generateRsaKeyPair(2048);
   return { keyPem: privateKey, certPem: issueServerCertificate(ca, publicKey, hostnames, { notAfter: Date.now() + 30 * DAY }) };
 }

@@ -11,7 +11,8 @@ import { parseEnrollmentToken, type EnrollmentToken } from '../../../provisionin
 import { certificateFacts } from '../../../provisioning/certificates';
 import { testCa } from '../../support/test-pki';
 import { useTempDir } from '../../support/temp-dir';
-import { recordingLogger, startEnrollmentHub, type EnrollmentHub } from '../../provisioning/enrollment-fixture';
+import { startEnrollmentHub, type EnrollmentHub } from '../../provisioning/enrollment-fixture';
+import { recordingLogger } from '../../drivers/camera/recording-logger';
 
 interface Answer {
   status: number;
@@ -72,7 +73,7 @@ describe('EnrollmentServer (real TLS-PSK sockets, real token database)', functio
   });
   beforeEach(async () => {
     log = recordingLogger();
-    hub = await startEnrollmentHub(ca, path.join(tmp(), 'hub'), { log, certLifetimeMs: 7 * 86_400_000 });
+    hub = await startEnrollmentHub(ca, path.join(tmp(), 'hub'), { log: log.log, certLifetimeMs: 7 * 86_400_000 });
     token = parseEnrollmentToken((await hub.tokens.create({ ttlMs: 3_600_000 })).token);
   });
   afterEach(() => hub.close());
@@ -83,7 +84,7 @@ describe('EnrollmentServer (real TLS-PSK sockets, real token database)', functio
     assert.equal(answer.status, status, JSON.stringify(answer.body));
     assert.equal(answer.body.error?.code, code);
     assert.match(answer.body.error?.message ?? '', message);
-    assert.ok(log.lines.some((l) => l.msg === 'enrollment refused' && (l.obj as { code?: string }).code === code), 'the refusal is logged');
+    assert.ok(log.entries.some((l) => l.msg === 'enrollment refused' && l.fields.code === code), 'the refusal is logged');
     assert.equal(hub.enrolled.length, 0);
     // A refused request does not burn the token.
     assert.equal(await hub.tokens.state(token.tokenId), 'usable');
@@ -97,7 +98,7 @@ describe('EnrollmentServer (real TLS-PSK sockets, real token database)', functio
     const facts = certificateFacts(ok.body.certificate!);
     assert.equal(facts.commonName, 'cam-9');
     assert.ok(Math.abs(facts.notAfter - (Date.now() + 7 * 86_400_000)) < 60_000);
-    assert.ok(log.lines.some((l) => l.msg === 'device enrolled'));
+    assert.ok(log.entries.some((l) => l.msg === 'device enrolled'));
     const again = await post({ csr: csrPem });
     assert.equal(again.status, 410);
     assert.equal(again.body.error?.code, 'TOKEN_USED');
@@ -137,7 +138,7 @@ describe('EnrollmentServer (real TLS-PSK sockets, real token database)', functio
       req.end('{}');
     });
     assert.match(`${err.code} ${err.message}`, /handshake|alert|EPROTO|ECONNRESET/i);
-    assert.ok(log.lines.some((l) => l.msg === 'enrollment TLS handshake refused'));
+    assert.ok(log.entries.some((l) => l.msg === 'enrollment TLS handshake refused'));
     const { csrPem } = await generateDeviceKeyAndCsr('cam-9');
     assert.equal((await post({ csr: csrPem })).status, 200);
   });
@@ -146,7 +147,7 @@ describe('EnrollmentServer (real TLS-PSK sockets, real token database)', functio
     await hub.close();
     let fail = true;
     hub = await startEnrollmentHub(ca, path.join(tmp(), 'hub'), {
-      log,
+      log: log.log,
       onEnrolled: async () => {
         if (fail) throw new Error('hub database is full');
       },
@@ -164,7 +165,7 @@ describe('EnrollmentServer (real TLS-PSK sockets, real token database)', functio
     assert.ok(hub.server.port > 0);
     const { EnrollmentServer } = await import('../../../ops/hub/enrollment-server');
     await assert.rejects(
-      EnrollmentServer.start({ ca, tokens: hub.tokens, host: '127.0.0.1', port: hub.server.port, uplinkUrl: 'wss://localhost:1', certLifetimeMs: 1000, log, onEnrolled: async () => undefined }),
+      EnrollmentServer.start({ ca, tokens: hub.tokens, host: '127.0.0.1', port: hub.server.port, uplinkUrl: 'wss://localhost:1', certLifetimeMs: 1000, log: log.log, onEnrolled: async () => undefined }),
       /cannot listen for enrollments on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
     );
   });
