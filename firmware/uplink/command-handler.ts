@@ -6,8 +6,10 @@
 import type { Logger } from '../../drivers/log';
 import type { HealthReport } from '../health/health-report';
 import type { ActorAndReason, HoldRequest } from '../store/record-actions';
+import { HotlistError } from '../hotlist/hotlist-error';
+import { HotlistStore } from '../hotlist/hotlist-store';
 import { StoreError } from '../store/store-error';
-import { HOTLIST_NAME_PATTERN, saveHotlist } from './hotlist-inbox';
+import { HOTLIST_NAME_PATTERN, receiveHotlist } from './hotlist-inbox';
 import type { Command, CommandName, CommandResults, RefusalCode } from './protocol';
 
 /** What the handler needs of the store: the record actions. */
@@ -26,8 +28,12 @@ export interface CommandHandlerOptions {
   store: CommandStore;
   /** A fresh health report (HealthCollector.collect). */
   health: () => Promise<HealthReport>;
-  /** Where pushed hotlists are kept: DATA/hotlists. */
+  /** Where pushed hotlists are kept: DATA/hotlists (opened here on the first push when `hotlists` is not given). */
   hotlistDir: string;
+  /** The appliance's open hotlists, so that a pushed list reaches its matcher at once. */
+  hotlists?: HotlistStore;
+  /** The pinned central CA certificate (PEM) a pushed list must be signed by; without one every push is refused. */
+  centralCaPem?: () => string | null;
   log: Logger;
   now?: () => number;
   /** Replies remembered for duplicate command ids (default 256). */
@@ -48,10 +54,12 @@ export class CommandHandler {
   private readonly counters: CommandHandlerStats = { handled: 0, refused: 0, duplicates: 0 };
   private readonly now: () => number;
   private readonly cacheSize: number;
+  private hotlists: Promise<HotlistStore> | null;
 
   constructor(private readonly o: CommandHandlerOptions) {
     this.now = o.now ?? Date.now;
     this.cacheSize = o.replyCacheSize ?? 256;
+    this.hotlists = o.hotlists === undefined ? null : Promise.resolve(o.hotlists);
   }
 
   /** The answer to command `id`. Never rejects: a failure is a refusal with code FAILED. */
@@ -66,6 +74,18 @@ export class CommandHandler {
     this.replies.set(id, reply);
     while (this.replies.size > this.cacheSize) this.replies.delete(this.replies.keys().next().value as string);
     return reply;
+  }
+
+  /** The hotlists pushed lists go to: the appliance's, or one opened on hotlistDir (once; a failed open is retried at the next push). */
+  private hotlistStore(): Promise<HotlistStore> {
+    if (this.hotlists === null) {
+      const opening = HotlistStore.open(this.o.hotlistDir, { log: this.o.log.child({ part: 'hotlists' }) });
+      this.hotlists = opening;
+      opening.catch(() => {
+        if (this.hotlists === opening) this.hotlists = null;
+      });
+    }
+    return this.hotlists;
   }
 
   stats(): CommandHandlerStats {
@@ -109,9 +129,10 @@ export class CommandHandler {
         if (!HOTLIST_NAME_PATTERN.test(command.list)) {
           throw new Refusal('INVALID', `list: ${JSON.stringify(command.list.slice(0, 80))} is not a usable list name (1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit)`);
         }
-        await saveHotlist(this.o.hotlistDir, { list: command.list, receivedAt: this.now(), signature: command.signature, snapshot: command.snapshot });
-        // No verifier exists yet: the list is kept as received, for the hotlist matcher to verify.
-        return { stored: true, entries: null, verified: false };
+        const caPem = this.o.centralCaPem?.() ?? null;
+        if (caPem === null) throw new Refusal('REFUSED', `hotlist ${command.list}: no pinned central CA to verify the snapshot against; the list held is kept`);
+        const held = await receiveHotlist(await this.hotlistStore(), command, caPem, this.now());
+        return { stored: true, entries: held.entries, verified: true };
       }
     }
   }
@@ -137,9 +158,10 @@ function target(command: Command): Record<string, string> {
 }
 
 function refusalOf(err: unknown): { code: RefusalCode; message: string } {
-  if (err instanceof Refusal) return { code: err.code, message: err.message };
   // The protocol bounds a reason to 2,000 characters.
   const message = (err instanceof Error ? err.message : String(err)).slice(0, 2000);
+  if (err instanceof Refusal) return { code: err.code, message };
+  if (err instanceof HotlistError) return { code: err.code === 'HOTLIST_INVALID' ? 'INVALID' : err.code === 'HOTLIST_NOT_FOUND' ? 'NOT_FOUND' : 'REFUSED', message };
   if (err instanceof StoreError) {
     switch (err.code) {
       case 'STORE_NOT_FOUND':

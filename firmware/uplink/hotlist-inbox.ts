@@ -1,60 +1,50 @@
 /**
- * Hotlists pushed by central, kept as received for the hotlist matcher to verify and load:
- * `<dir>/<list>.json` = `{ list, receivedAt, signature, snapshot }`, 0600, replaced atomically
- * (temporary file, fsync, rename, fsync of the directory), written asynchronously so a large
- * list does not stall the event loop.
+ * Hotlists pushed by central: the signature is checked against the pinned central CA before
+ * anything is parsed, then the snapshot is parsed and checked whole and replaces the list in the
+ * HotlistStore atomically. Any failure leaves the list held before untouched.
+ *
+ * The snapshot central signs is the JSON text `{ list, version?, generatedAt?, entries }`: the
+ * list's name is inside the signed text, so a snapshot cannot be replayed under another name, and
+ * a version lower than the one held is refused, so an old snapshot cannot roll a list back.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import * as path from 'node:path';
+import { parseHotlistText, formatRowError, refusalSummary } from '../hotlist/hotlist-file';
+import { HotlistError } from '../hotlist/hotlist-error';
+import { listNameProblem } from '../hotlist/hotlist-name';
+import { verifySnapshot } from '../hotlist/hotlist-signature';
+import type { HotlistStore, HotlistSummary } from '../hotlist/hotlist-store';
 
-/** List names become file names: a safe alphabet, no path separators, no leading dot. */
-export const HOTLIST_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export { HOTLIST_NAME_PATTERN } from '../hotlist/hotlist-name';
 
-export interface ReceivedHotlist {
+export interface PushedHotlist {
   list: string;
-  receivedAt: number;
-  signature: string | null;
+  /** The snapshot's JSON text, exactly as signed. */
   snapshot: string;
+  /** Base64 signature of `snapshot` by the fleet CA; null is refused. */
+  signature: string | null;
 }
 
-/** The file a list is kept in. @throws when the name is not a safe file name. */
-export function hotlistFile(dir: string, list: string): string {
-  if (!HOTLIST_NAME_PATTERN.test(list)) {
-    throw new RangeError(`hotlist name ${JSON.stringify(list.slice(0, 80))} must be 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+/**
+ * Verifies, parses and stores a pushed list; returns the list as now held.
+ * @throws HotlistError: HOTLIST_INVALID (name, JSON, rows), HOTLIST_BAD_SIGNATURE, HOTLIST_OLDER.
+ */
+export async function receiveHotlist(store: HotlistStore, pushed: PushedHotlist, centralCaPem: string, now: number): Promise<HotlistSummary> {
+  const nameProblem = listNameProblem(pushed.list);
+  if (nameProblem !== null) throw new HotlistError('HOTLIST_INVALID', `list: ${nameProblem}`);
+  if (pushed.signature === null) throw new HotlistError('HOTLIST_BAD_SIGNATURE', `hotlist ${pushed.list}: not signed; only snapshots signed by the fleet CA are loaded`);
+  if (!verifySnapshot(pushed.snapshot, pushed.signature, centralCaPem)) {
+    throw new HotlistError('HOTLIST_BAD_SIGNATURE', `hotlist ${pushed.list}: the signature does not verify against the pinned central CA (altered, or signed with another key); the list held is kept`);
   }
-  return path.join(dir, `${list}.json`);
-}
-
-/** Stores the list atomically; returns the file written. */
-export async function saveHotlist(dir: string, hotlist: ReceivedHotlist): Promise<string> {
-  const file = hotlistFile(dir, hotlist.list);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(JSON.stringify(hotlist), 'utf8');
-    await handle.sync();
-    await handle.close();
-    await rename(temp, file);
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw err;
+  const parsed = parseHotlistText(pushed.snapshot, 'json', { list: pushed.list });
+  if (parsed.refused) {
+    const first = parsed.errors[0];
+    throw new HotlistError('HOTLIST_INVALID', `hotlist ${pushed.list}: ${refusalSummary(parsed)}${first === undefined ? '' : `; ${formatRowError(first)}`}`, parsed.errors);
   }
-  await syncDirectory(dir);
-  return file;
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some file systems refuse fsync on a directory; the file itself was fsynced.
+  if (parsed.list === null) throw new HotlistError('HOTLIST_INVALID', `hotlist ${pushed.list}: a snapshot must be { list, version?, generatedAt?, entries } so that its name is signed`);
+  const held = store.summary(pushed.list);
+  if (parsed.version !== null && held?.version != null && parsed.version < held.version) {
+    throw new HotlistError('HOTLIST_OLDER', `hotlist ${pushed.list}: version ${parsed.version} is older than version ${held.version} held; kept the newer one`);
   }
+  // Fresh as of when central made it; a generation time ahead of the device's clock counts as now.
+  const refreshedAt = Math.min(parsed.generatedAt ?? now, now);
+  return store.replace(pushed.list, parsed.entries, { source: 'central', version: parsed.version, refreshedAt, signature: pushed.signature });
 }

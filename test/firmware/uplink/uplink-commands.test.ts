@@ -1,18 +1,27 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { silentLogger } from '../../../drivers/log';
+import { signSnapshot } from '../../../firmware/hotlist/hotlist-signature';
+import { HotlistStore, type HotlistChange } from '../../../firmware/hotlist/hotlist-store';
+import { CommandHandler, type CommandReply } from '../../../firmware/uplink/command-handler';
 import { healthReportSchema, type Command } from '../../../firmware/uplink/protocol';
 import { eventually, type DeviceReply } from '../../support/fake-hub';
-import { DEVICE_ID, useUplinkRig, type Rig } from './uplink-rig';
+import { testCa } from '../../support/test-pki';
+import { listEntry } from '../hotlist/list-fixtures';
+import { DEVICE_ID, testPki, useUplinkRig, type Rig } from './uplink-rig';
 
-function refusal(reply: DeviceReply): { code: string; message: string } {
+/** A reply as the hub received it, or as the handler returned it. */
+type AnyReply = DeviceReply | CommandReply;
+
+function refusal(reply: AnyReply): { code: string; message: string } {
   assert.equal(reply.ok, false, `expected a refusal, got ${JSON.stringify(reply).slice(0, 300)}`);
-  return (reply as Extract<DeviceReply, { ok: false }>).error;
+  return (reply as Extract<AnyReply, { ok: false }>).error;
 }
 
-function result(reply: DeviceReply): unknown {
+function result(reply: AnyReply): unknown {
   assert.equal(reply.ok, true, `expected ok, got ${JSON.stringify(reply).slice(0, 300)}`);
-  return (reply as Extract<DeviceReply, { ok: true }>).result;
+  return (reply as Extract<AnyReply, { ok: true }>).result;
 }
 
 describe('uplink commands from central', function () {
@@ -88,23 +97,63 @@ describe('uplink commands from central', function () {
     assert.equal((await r.store.get(a.id))?.plate, a.plate, 'nothing changed');
   });
 
-  it('hotlist: stores the pushed list as received, 0600, and refuses a name that is not a file name', async () => {
-    const snapshot = JSON.stringify({ entries: [{ plate: 'ABC123' }] });
-    assert.deepEqual(result(await send({ name: 'hotlist', list: 'CA-SVS', snapshot, signature: 'c2lnbmF0dXJl' })), { stored: true, entries: null, verified: false });
+  it('hotlist: verifies a signed snapshot against the pinned CA and replaces the list atomically (0600)', async () => {
+    const { ca } = await testPki();
+    const snapshot = JSON.stringify({ list: 'CA-SVS', version: 1, entries: [listEntry(1), listEntry(2)] });
+    const changes: HotlistChange[] = [];
+    r.hotlists.on('changed', (c: HotlistChange) => changes.push(c));
+    assert.deepEqual(result(await send({ name: 'hotlist', list: 'CA-SVS', snapshot, signature: signSnapshot(snapshot, ca.keyPem) })), { stored: true, entries: 2, verified: true });
+    assert.deepEqual(r.hotlists.entries('CA-SVS'), [listEntry(1), listEntry(2)]);
+    assert.deepEqual(changes, [{ list: 'CA-SVS', entries: 2, removed: false }]);
     const file = path.join(r.dataDir, 'hotlists', 'CA-SVS.json');
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    assert.deepEqual({ ...kept, receivedAt: 0 }, { list: 'CA-SVS', receivedAt: 0, signature: 'c2lnbmF0dXJl', snapshot });
-    assert.equal(typeof kept.receivedAt, 'number');
+    assert.equal(r.hotlists.summary('CA-SVS')?.source, 'central');
 
-    // A second push replaces the first.
-    result(await send({ name: 'hotlist', list: 'CA-SVS', snapshot: 'v2', signature: null }));
-    assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { snapshot: string }).snapshot, 'v2');
+    // A newer snapshot replaces it.
+    const v2 = JSON.stringify({ list: 'CA-SVS', version: 2, entries: [listEntry(3)] });
+    assert.deepEqual(result(await send({ name: 'hotlist', list: 'CA-SVS', snapshot: v2, signature: signSnapshot(v2, ca.keyPem) })), { stored: true, entries: 1, verified: true });
+    assert.deepEqual(r.hotlists.entries('CA-SVS'), [listEntry(3)]);
+  });
+
+  it('hotlist: refuses a bad signature, a missing one, bad rows and a name that is not a file name; the list held is kept', async () => {
+    const { ca } = await testPki();
+    const other = await testCa('Not The Fleet CA');
+    const snapshot = JSON.stringify({ list: 'CA-SVS', version: 1, entries: [listEntry(1)] });
+    result(await send({ name: 'hotlist', list: 'CA-SVS', snapshot, signature: signSnapshot(snapshot, ca.keyPem) }));
+    const file = path.join(r.dataDir, 'hotlists', 'CA-SVS.json');
+    const before = readFileSync(file, 'utf8');
+
+    const v2 = JSON.stringify({ list: 'CA-SVS', version: 2, entries: [listEntry(666)] });
+    const tampered = refusal(await send({ name: 'hotlist', list: 'CA-SVS', snapshot: v2, signature: signSnapshot(snapshot, ca.keyPem) }));
+    assert.equal(tampered.code, 'REFUSED');
+    assert.match(tampered.message, /signature does not verify/);
+    assert.equal(refusal(await send({ name: 'hotlist', list: 'CA-SVS', snapshot: v2, signature: signSnapshot(v2, other.keyPem) })).code, 'REFUSED', 'another key');
+    assert.equal(refusal(await send({ name: 'hotlist', list: 'CA-SVS', snapshot: v2, signature: 'c2lnbmF0dXJl' })).code, 'REFUSED', 'garbage');
+    assert.equal(refusal(await send({ name: 'hotlist', list: 'CA-SVS', snapshot: v2, signature: null })).code, 'REFUSED', 'unsigned');
+    const badRows = JSON.stringify({ list: 'CA-SVS', version: 3, entries: [listEntry(4), { ...listEntry(5), plate: 'A#C' }] });
+    const invalid = refusal(await send({ name: 'hotlist', list: 'CA-SVS', snapshot: badRows, signature: signSnapshot(badRows, ca.keyPem) }));
+    assert.equal(invalid.code, 'INVALID');
+    assert.match(invalid.message, /row 2, plate/);
+    assert.equal(readFileSync(file, 'utf8'), before);
+    assert.deepEqual(r.hotlists.entries('CA-SVS'), [listEntry(1)]);
 
     const escape = refusal(await send({ name: 'hotlist', list: '../../escape', snapshot: 'x', signature: null }));
     assert.equal(escape.code, 'INVALID');
     assert.equal(existsSync(path.join(r.dataDir, 'escape.json')), false);
     assert.equal(existsSync(path.join(r.dir, 'escape.json')), false);
+  });
+
+  it('hotlist: without a pinned central CA every push is refused; without the appliance\'s store one is opened on hotlistDir', async () => {
+    const { ca } = await testPki();
+    const snapshot = JSON.stringify({ list: 'county-bolo', entries: [listEntry(1, 'county-bolo')] });
+    const command: Command = { name: 'hotlist', list: 'county-bolo', snapshot, signature: signSnapshot(snapshot, ca.keyPem) };
+    const dir = path.join(r.dir, 'other-hotlists');
+    const options = { store: r.store, health: () => Promise.reject(new Error('unused')), hotlistDir: dir, log: silentLogger };
+    const noCa = await new CommandHandler(options).handle('c1', command);
+    assert.equal(refusal(noCa).code, 'REFUSED');
+    assert.match(refusal(noCa).message, /no pinned central CA/);
+    assert.deepEqual(result(await new CommandHandler({ ...options, centralCaPem: () => ca.certPem }).handle('c2', command)), { stored: true, entries: 1, verified: true });
+    assert.deepEqual((await HotlistStore.open(dir)).entries('county-bolo'), [listEntry(1, 'county-bolo')]);
   });
 
   it('answers a command id seen before from its cache, without running it again', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CaMaterial } from '../../../ops/fleet/certificate-authority';
 import { HealthCollector } from '../../../firmware/health/health-collector';
+import { HotlistStore } from '../../../firmware/hotlist/hotlist-store';
 import type { Read } from '../../../firmware/pipeline/read';
 import { SqliteReadStore } from '../../../firmware/store/sqlite-read-store';
 import { CommandHandler } from '../../../firmware/uplink/command-handler';
@@ -56,6 +57,8 @@ export interface Rig {
   hub: FakeHub;
   client: UplinkClient;
   commands: CommandHandler;
+  /** The device's hotlists (DATA/hotlists), where pushed lists go. */
+  hotlists: HotlistStore;
   log: LogEntry[];
   /** Stores reads i = from .. from+n-1 (class read), in one transaction. */
   putReads(n: number, from?: number): Promise<Read[]>;
@@ -109,7 +112,8 @@ export function useUplinkRig(): (o?: RigOptions) => Promise<Rig> {
       uplink: () => client?.stats() ?? { reconnects: 0, lastUploadAt: null },
       certificateNotAfter: () => Date.now() + 86_400_000,
     });
-    const commands = new CommandHandler({ store, health: () => health.collect(), hotlistDir: path.join(dataDir, 'hotlists'), log });
+    const hotlists = await HotlistStore.open(path.join(dataDir, 'hotlists'), { log });
+    const commands = new CommandHandler({ store, health: () => health.collect(), hotlistDir: hotlists.dir, hotlists, centralCaPem: () => pki.ca.certPem, log });
     client = new UplinkClient({ identity: o.identity ?? (() => pki.identity), store, commands, options: { url: hub.url, ...FAST, ...o.uplink }, log, random: o.random });
     const started = client;
     cleanups.push(() => started.stop());
@@ -121,6 +125,7 @@ export function useUplinkRig(): (o?: RigOptions) => Promise<Rig> {
       hub,
       client,
       commands,
+      hotlists,
       log: entries,
       async putReads(n, from = 0) {
         const reads = Array.from({ length: n }, (_, k) => freshRead(from + k));
