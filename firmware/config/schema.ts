@@ -431,6 +431,12 @@ const uplink = section({
   maxBufferedMB: numberIn(0.1, 1024).default(1).describe('No new backlog batch is sent while more than this is waiting in the socket: an alert never queues behind more.'),
 });
 
+const hotlist = section({
+  staleAfterHours: intIn(1, 720)
+    .default(24)
+    .describe('A list not refreshed for this long raises a health warning and marks its alerts "hotlist stale since ..." (POLICY P6).'),
+});
+
 const log = section({
   level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Least severe level written.'),
 });
@@ -441,6 +447,7 @@ export const configSchema = section({
   pipeline: pipeline.prefault({}).describe('Candidates to reads.'),
   store: store.prefault({}).describe('Read storage on this device.'),
   device: device.prefault({}).describe('This appliance.'),
+  hotlist: hotlist.prefault({}).describe('Hotlists matched against every read.'),
   uplink: uplink.prefault({}).describe('The mutual-TLS WebSocket to the agency\'s central service (POLICY P12, P13).'),
   log: log.prefault({}).describe('Logging.'),
 }).describe('Sightline appliance configuration.');

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema';
 import { HealthCollector, RecentLatencies } from '../health/health-collector';
 import type { ReadPipeline } from '../pipeline/read-pipeline';
 import type { SqliteReadStore } from '../store/sqlite-read-store';
+import type { HotlistStore } from '../hotlist/hotlist-store';
 import { CommandHandler } from '../uplink/command-handler';
 import { UplinkClient } from '../uplink/uplink-client';
 import { identityDirOf } from './identity-dir';
@@ -32,7 +33,7 @@ export class ApplianceUplink {
     private readonly detach: () => void,
   ) {}
 
-  static start(config: Config, parts: { store: SqliteReadStore; pipeline: ReadPipeline; cameraSource: string }, log: Logger, overrides: UplinkOverrides = {}): ApplianceUplink | null {
+  static start(config: Config, parts: { store: SqliteReadStore; pipeline: ReadPipeline; hotlists: HotlistStore; cameraSource: string }, log: Logger, overrides: UplinkOverrides = {}): ApplianceUplink | null {
     if (!config.uplink.enabled) {
       log.info('uplink disabled (uplink.enabled: false): reads stay on this device');
       return null;
@@ -61,7 +62,15 @@ export class ApplianceUplink {
       },
       certificateNotAfter: () => current.notAfter,
     });
-    const commands = new CommandHandler({ store: parts.store, health: () => health.collect(), hotlistDir: path.join(dataDir, 'hotlists'), log: log.child({ part: 'commands' }) });
+    const commands = new CommandHandler({
+      store: parts.store,
+      health: () => health.collect(),
+      hotlistDir: parts.hotlists.dir,
+      hotlists: parts.hotlists,
+      // Pushed hotlists must be signed by central: checked against the CA this device pins.
+      centralCaPem: () => current.caPem,
+      log: log.child({ part: 'commands' }),
+    });
     client = new UplinkClient({
       // Re-read at every connect, so a renewed certificate is the one presented.
       identity: () => {

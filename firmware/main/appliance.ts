@@ -10,6 +10,7 @@ import { PlateTracker } from '../pipeline/tracker';
 import type { SqliteReadStore } from '../store/sqlite-read-store';
 import { PurgeSchedule } from './purge-schedule';
 import { openConfiguredStore } from './store-options';
+import { HotlistStore } from '../hotlist/hotlist-store';
 import { busyPolicy, sourceSpecFromConfig } from './source-spec';
 import { readerOptions } from './reader-options';
 import { ApplianceUplink, type UplinkOverrides } from './appliance-uplink';
@@ -30,6 +31,8 @@ export class Appliance {
     readonly pipeline: ReadPipeline,
     readonly pool: RecognizerPool,
     readonly store: SqliteReadStore,
+    /** The hotlists kept on this device (DATA/hotlists): pushed by central or loaded from files. */
+    readonly hotlists: HotlistStore,
     readonly source: FrameSource,
     /** Null when the uplink is disabled or the device is not enrolled (the log says which). */
     readonly uplink: ApplianceUplink | null,
@@ -56,9 +59,10 @@ export class Appliance {
         whenBusy: overrides.source ? 'drop' : busyPolicy(config.camera),
       });
       await pipeline.start();
-      const uplink = ApplianceUplink.start(config, { store, pipeline, cameraSource: source.description }, log.child({ part: 'uplink' }), overrides.uplink);
+      const hotlists = await HotlistStore.open(path.join(dataDir, 'hotlists'), { staleAfterMs: config.hotlist.staleAfterHours * 3_600_000, log: log.child({ part: 'hotlists' }) });
+      const uplink = ApplianceUplink.start(config, { store, pipeline, hotlists, cameraSource: source.description }, log.child({ part: 'uplink' }), overrides.uplink);
       log.info({ source: source.description, workers, dataDir, uplink: uplink !== null }, 'appliance started');
-      return new Appliance(pipeline, pool, store, source, uplink, purges, log);
+      return new Appliance(pipeline, pool, store, hotlists, source, uplink, purges, log);
     } catch (err) {
       await purges.stop();
       await pool?.close();

@@ -18,6 +18,7 @@ import { DEFAULT_HUB_DIR } from '../hub/hub-files';
 import { HUB_DEFAULTS, HubServer } from '../hub/hub-server';
 import { listReads } from '../hub/reads-view';
 import { CliError } from './cli-error';
+import { signSnapshot } from '../../firmware/hotlist/hotlist-signature';
 import { out } from './cli-context';
 
 const DAY_MS = 86_400_000;
@@ -279,13 +280,28 @@ function buildCommand(name: string, by: string, o: HubSendOptions): Command {
     release: { name, readId: o.readId, by },
     delete: { name, readId: o.readId, reason: o.reason, by },
     correct: { name, readId: o.readId, plate: o.plate, reason: o.reason, by },
-    hotlist: { name, list: o.list, snapshot: o.snapshot ?? (o.file === undefined ? undefined : readSnapshot(o.file)), signature: o.signature ?? null },
+    hotlist: hotlistCommand(o),
   };
   const parsed = commandSchema.safeParse(raw[name as CommandName]);
   if (!parsed.success) {
     throw new CliError(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || name} ${i.message === 'Invalid input: expected string, received undefined' ? 'is required' : i.message}`).join('; ')}`);
   }
   return parsed.data;
+}
+
+/** A hotlist push: the snapshot, signed with the fleet CA's key (the devices pin its certificate) unless a signature is given. */
+function hotlistCommand(o: HubSendOptions): Record<string, unknown> {
+  const snapshot = o.snapshot ?? (o.file === undefined ? undefined : readSnapshot(o.file));
+  let signature = o.signature ?? null;
+  if (signature === null && snapshot !== undefined) {
+    const dir = path.resolve(o.dir ?? DEFAULT_HUB_DIR);
+    try {
+      signature = signSnapshot(snapshot, loadFleetCa(dir).keyPem);
+    } catch (err) {
+      throw new CliError(`cannot sign the hotlist with the fleet CA in ${dir}: ${(err as Error).message}`);
+    }
+  }
+  return { name: 'hotlist', list: o.list, snapshot, signature };
 }
 
 function readSnapshot(file: string): string {

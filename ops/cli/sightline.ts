@@ -267,6 +267,24 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print the full result as JSON; the last line is always the JSON summary')
     .action(run(async (options: { config?: string; dir?: string; reads: number; backlog: number; cropBytes: number; alerts: number; alertEveryMs: number; batchReads?: number; windowBatches?: number; maxBufferedMb?: number; json?: boolean }) => (await import('./bench-command')).benchUplinkCommand(options)));
 
+  const hotlist = program.command('hotlist').description('hotlists kept on this device: load from a file, list');
+  hotlist
+    .command('load')
+    .description('load a hotlist from a CSV or JSON file (replaces the lists its rows name, atomically; any bad row refuses the file)')
+    .argument('<file>', 'CSV with a header row, or JSON')
+    .option('--list <name>', 'the list for rows that name none')
+    .option('--format <format>', 'csv or json (default: from the file name)')
+    .option('--skip-bad-rows', 'load the good rows and report the bad ones instead of refusing the file')
+    .addOption(configOption())
+    .option('--json', 'print JSON')
+    .action(run(async (file: string, options: { list?: string; format?: string; skipBadRows?: boolean; config?: string; json?: boolean }) => (await import('./hotlist-command')).hotlistLoadCommand(file, options)));
+  hotlist
+    .command('list')
+    .description('the lists on this device: entries, when refreshed, stale or not')
+    .addOption(configOption())
+    .option('--json', 'print JSON')
+    .action(run(async (options: { config?: string; json?: boolean }) => (await import('./hotlist-command')).hotlistListCommand(options)));
+
   const config = program.command('config').description('check a config file or show every default');
   config.command('check').argument('<file>').description('validate a config file without starting').action(run(async (file: string) => (await import('./config-command')).configCheckCommand(file)));
   config.command('defaults').description('print the default config, documented').action(run(async () => (await import('./config-command')).configDefaultsCommand()));

@@ -71,6 +71,7 @@ describe('loadConfig', () => {
       purgeIntervalMinutes: 60,
     });
     assert.deepEqual(config.device, { id: null });
+    assert.deepEqual(config.hotlist, { staleAfterHours: 24 });
     assert.deepEqual(config.uplink, {
       enabled: true,
       url: null,
@@ -138,6 +139,7 @@ describe('loadConfig', () => {
         purgeIntervalMinutes: 15,
       },
       device: { id: 'cam-17.main-st' },
+      hotlist: { staleAfterHours: 12 },
       uplink: {
         enabled: false,
         url: 'wss://central.agency.example:8443',
@@ -190,6 +192,7 @@ describe('loadConfig', () => {
       '  retention: { readsDays: 180, hitsDays: 730, epochHours: 12 }',
       '  purgeIntervalMinutes: 15',
       'device: { id: cam-17.main-st }',
+      'hotlist: { staleAfterHours: 12 }',
       'uplink:',
       '  enabled: false',
       '  url: wss://central.agency.example:8443',
@@ -253,7 +256,7 @@ describe('loadConfig', () => {
     });
     const top = issueAt(err, 'recognizr');
     assert.equal(top.line, 4);
-    assert.match(top.message, /allowed keys: camera, recognizer, pipeline, store, device, uplink, log/);
+    assert.match(top.message, /allowed keys: camera, recognizer, pipeline, store, device, hotlist, uplink, log/);
   });
 
   it('requires the path of a folder or video source', () => {
@@ -382,7 +385,7 @@ describe('loadConfig', () => {
     const err = configError(lines('- camera', '- log'));
     assert.equal(err.issues[0].path, '');
     assert.equal(err.issues[0].line, 1);
-    assert.match(err.issues[0].message, /must be a mapping with keys: camera, recognizer, pipeline, store, device, uplink, log/);
+    assert.match(err.issues[0].message, /must be a mapping with keys: camera, recognizer, pipeline, store, device, hotlist, uplink, log/);
   });
 
   it('names a file that cannot be read, or is too large to be a config', () => {
