@@ -1,3 +1,4 @@
+import type { FrameImage } from '../drivers/camera/frame';
 import type { Quad } from '../drivers/camera/geometry';
 
 /** One reading of one plate-like region in one frame. */
@@ -32,4 +33,9 @@ export interface FrameRecognition {
   /** Best first. */
   candidates: PlateCandidate[];
   timings: StageTimings;
+  /**
+   * The frame's image, handed back (transferred, not copied) when there are candidates, so a
+   * hotlist hit can carry the full frame as evidence; absent otherwise.
+   */
+  image?: FrameImage;
 }

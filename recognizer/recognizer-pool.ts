@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '../drivers/log';
 import type { FrameRecognition } from './candidate';
 import type { PlateReaderOptions } from './plate-reader';
 import { RecognizerError } from './recognizer-error';
-import { reviveRecognition, transferable, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol';
+import { imageBytes, reviveRecognition, transferable, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol';
 
 export interface RecognizerPoolOptions {
   /** Worker threads; default: cores minus one (the main thread needs one), at least one. */
@@ -131,7 +131,7 @@ export class RecognizerPool {
       const job: Job = { id: this.nextId++, resolve, reject };
       slot.job = job;
       const message: ToWorker = { type: 'recognize', id: job.id, image };
-      slot.worker.postMessage(message, transferable(image.kind === 'bgr' ? image.pixels : image.bytes));
+      slot.worker.postMessage(message, transferable(imageBytes(image)));
     });
   }
 

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PlateReader } from './plate-reader';
 import { RecognizerError } from './recognizer-error';
 import type { FromWorker, ToWorker, WorkerErrorInfo, WorkerInit } from './worker-protocol';
-import { reviveImage } from './worker-protocol';
+import { imageBytes, reviveImage, transferable } from './worker-protocol';
 
 function errorInfo(err: unknown): WorkerErrorInfo {
   if (err instanceof RecognizerError) return { code: err.code, message: err.message };
@@ -16,7 +16,7 @@ function errorInfo(err: unknown): WorkerErrorInfo {
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('recognizer-worker must run as a worker thread');
-  const post = (message: FromWorker) => port.postMessage(message);
+  const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   const init = workerData as WorkerInit;
   let reader: PlateReader;
   try {
@@ -28,8 +28,11 @@ async function main(): Promise<void> {
   }
   port.on('message', async (message: ToWorker) => {
     try {
-      const result = await reader.read(reviveImage(message.image));
-      post({ type: 'result', id: message.id, result });
+      const image = reviveImage(message.image);
+      const result = await reader.read(image);
+      // A frame with candidates goes back (transferred, no copy): a hotlist hit needs it as evidence.
+      if (result.candidates.length === 0) post({ type: 'result', id: message.id, result });
+      else post({ type: 'result', id: message.id, result: { ...result, image } }, transferable(imageBytes(image)));
     } catch (err) {
       post({ type: 'error', id: message.id, error: errorInfo(err) });
     }

@@ -31,7 +31,14 @@ export function reviveImage(image: FrameImage): FrameImage {
 }
 
 export function reviveRecognition(result: FrameRecognition): FrameRecognition {
-  return { ...result, candidates: result.candidates.map((c) => ({ ...c, crop: asBuffer(c.crop) })) };
+  const revived: FrameRecognition = { ...result, candidates: result.candidates.map((c) => ({ ...c, crop: asBuffer(c.crop) })) };
+  if (result.image !== undefined) revived.image = reviveImage(result.image);
+  return revived;
+}
+
+/** The image's bytes, to transfer with a message. */
+export function imageBytes(image: FrameImage): Buffer {
+  return image.kind === 'bgr' ? image.pixels : image.bytes;
 }
 
 /** The buffer to hand over without copying, when the Buffer owns its whole ArrayBuffer. */

@@ -4,6 +4,7 @@
  * defaults from it, and the error messages of the builders below say what each key allows.
  */
 import { z } from 'zod';
+import { DEMO_FEATURED_PLATES, featuredPlateProblem } from '../../drivers/camera/synthetic/featured-plates';
 
 /**
  * What a key allows, in words ("an integer from 1 to 120"). The builders register it so error
@@ -173,6 +174,26 @@ const synthetic = section({
     .describe('Random seed, so a scene can be replayed exactly; null = a new scene each start.'),
   vehiclesPerMinute: numberIn(1, 600).default(30).describe('Traffic density.'),
   nightFraction: numberIn(0, 1).default(0.3).describe('Share of vehicles shown in night (IR) conditions.'),
+  featuredPlates: allowing(
+    z
+      .array(
+        z.string({ error: 'must be a plate (a string)' }).superRefine((plate, ctx) => {
+          // The config error names the key, its line and the plate; the message says what fits.
+          const problem = featuredPlateProblem(plate);
+          if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+        { error: 'must be a list of plates' },
+      )
+      .max(100, { error: 'must have at most 100 plates' }),
+    'a list of at most 100 plates, each in a plate format of the scene (e.g. 7ABC123, ABC1234)',
+  )
+    .default([...DEMO_FEATURED_PLATES])
+    .describe(
+      'Plates shown on featuredShare of the vehicles; by default those of the demo hub\'s DEMO hotlist (`make run`), so its alerts show; [] = none.',
+    ),
+  featuredShare: numberIn(0, 1)
+    .default(0.1)
+    .describe('Share of vehicles carrying one of featuredPlates instead of a random plate: 0.1 at 30 vehicles/minute is about one every 20 s; 0 = none.'),
 });
 
 const reconnect = section({
@@ -435,6 +456,12 @@ const hotlist = section({
   staleAfterHours: intIn(1, 720)
     .default(24)
     .describe('A list not refreshed for this long raises a health warning and marks its alerts "hotlist stale since ..." (POLICY P6).'),
+  maxConfusable: intIn(0, 3)
+    .default(1)
+    .describe('Most look-alike characters (O/0/D/Q, I/1/L/T, B/8, S/5, Z/2, G/6) a fuzzy match may differ by; 0 turns confusion-aware matching off. Two would alert on about 1 in 1,200 random plates that differ in two characters.'),
+  reloadSeconds: intIn(5, 3600)
+    .default(60)
+    .describe('How often the lists in DATA/hotlists are read again, besides on every change the file system reports (sightline hotlist load).'),
 });
 
 const log = section({

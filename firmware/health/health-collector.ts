@@ -1,8 +1,9 @@
 /**
  * The device's health report for central: system figures from systeminformation and os, the
- * pipeline's counters, recent read latencies, the store's use and losses, the uplink's queue and
- * the certificate's expiry. Every input is a function, so the composition root passes the live
- * parts and tests pass fixed ones. A figure the board cannot give is null, never made up.
+ * pipeline's counters, recent read latencies, the store's use and losses, the uplink's queue,
+ * the certificate's expiry, and the hotlists with warnings about them. Every input is a function,
+ * so the composition root passes the live parts and tests pass fixed ones. A figure the board
+ * cannot give is null, never made up.
  */
 import { realpathSync, statfsSync } from 'node:fs';
 import * as os from 'node:os';
@@ -10,7 +11,9 @@ import * as path from 'node:path';
 import * as si from 'systeminformation';
 import type { PipelineStats } from '../pipeline/read-pipeline';
 import type { ReadStoreStats } from '../store/read-store';
-import { healthReportSchema, type HealthReport } from './health-report';
+import type { HotlistSummary } from '../hotlist/hotlist-store';
+import { HEALTH_LIST_LIMIT, healthReportSchema, type HealthReport } from './health-report';
+import { hotlistWarnings } from './hotlist-warnings';
 import { percentile } from './percentile';
 
 export interface HealthInputs {
@@ -28,6 +31,12 @@ export interface HealthInputs {
   queueDepth: () => Promise<number>;
   uplink: () => { reconnects: number; lastUploadAt: number | null };
   certificateNotAfter: () => number | null;
+  /**
+   * The hotlists (HotlistStore.lists()): reported, and a stale or missing list raises a warning
+   * (POLICY P6). The appliance always passes it; a test rig without a hotlist store may leave it
+   * out, and the report then says nothing of hotlists.
+   */
+  hotlists?: () => HotlistSummary[];
   now?: () => number;
   /** Longest wait for one system probe (some boards answer slowly), ms; default 5000. */
   probeTimeoutMs?: number;
@@ -62,6 +71,8 @@ export class HealthCollector {
     const latencies = [...i.latencies()].filter((ms) => Number.isFinite(ms) && ms >= 0).sort((a, b) => a - b);
     const load = os.loadavg();
     const uplink = i.uplink();
+    const hotlists = i.hotlists?.();
+    const warnings = hotlists === undefined ? [] : hotlistWarnings(hotlists, time);
     const report: HealthReport = {
       deviceId: i.deviceId(),
       time,
@@ -93,6 +104,8 @@ export class HealthCollector {
         unreadableSkipped: store.unreadableSkipped,
       },
       uplink: { queueDepth, lastUploadAt: uplink.lastUploadAt, certificateNotAfter: i.certificateNotAfter(), reconnects: uplink.reconnects },
+      ...(hotlists === undefined ? {} : { hotlists: hotlists.slice(0, HEALTH_LIST_LIMIT).map((l) => ({ ...l })) }),
+      warnings: warnings.slice(0, HEALTH_LIST_LIMIT),
     };
     // The hub validates with the same schema: a report that breaks it fails here, naming the field.
     return healthReportSchema.parse(report);

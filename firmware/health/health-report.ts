@@ -7,6 +7,22 @@ import { z } from 'zod';
 const count = z.number().int().min(0);
 const maybe = <T extends z.ZodType>(schema: T) => schema.nullable();
 
+/** Most hotlists and warnings one report carries: bounded like everything else on the wire. */
+export const HEALTH_LIST_LIMIT = 1000;
+
+/** One hotlist on the device, as HotlistStore.lists() summarizes it. */
+const hotlistHealth = z.strictObject({
+  name: z.string().min(1).max(128),
+  entries: count,
+  source: z.enum(['central', 'file']),
+  /** Central's snapshot version; null for a list loaded from a file. */
+  version: maybe(count),
+  refreshedAt: count,
+  /** Not refreshed for hotlist.staleAfterHours (POLICY P6). */
+  stale: z.boolean(),
+  staleSince: maybe(count),
+});
+
 export const healthReportSchema = z.strictObject({
   deviceId: z.string().min(1).max(128),
   /** When the report was made, ms since the epoch. */
@@ -59,5 +75,15 @@ export const healthReportSchema = z.strictObject({
     certificateNotAfter: maybe(count),
     reconnects: count,
   }),
+  /**
+   * The lists matched against every read. Optional only because reports from software before
+   * hotlists (and the hub's rows of them) lack it; this software always sends it.
+   */
+  hotlists: z.array(hotlistHealth).max(HEALTH_LIST_LIMIT).optional(),
+  /**
+   * Conditions central should act on, one line each ("hotlist CA-SVS stale since ...", "no
+   * hotlists loaded: ..."); empty when there are none. Optional for the same reason as hotlists.
+   */
+  warnings: z.array(z.string().min(1).max(500)).max(HEALTH_LIST_LIMIT).optional(),
 });
 export type HealthReport = z.infer<typeof healthReportSchema>;

@@ -83,6 +83,12 @@ interface StoredList {
   entries: readonly HotlistEntry[];
 }
 
+interface FileStamp {
+  mtimeMs: number;
+  size: number;
+  list: StoredList;
+}
+
 /** Bytes of a list file read at open: the largest list written, with room for its JSON. */
 const MAX_LIST_FILE_BYTES = 4 * HOTLIST_FILE_LIMITS.bytes;
 
@@ -90,6 +96,8 @@ export class HotlistStore extends EventEmitter {
   private readonly held = new Map<string, StoredList>();
   private flat: readonly HotlistEntry[] | null = null;
   private problemList: HotlistFileProblem[] = [];
+  /** Each list file's modification time and size when it was last read, with what it held. */
+  private fileStamps = new Map<string, FileStamp>();
   /** Writes run one at a time, in call order. */
   private writing: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
@@ -170,6 +178,8 @@ export class HotlistStore extends EventEmitter {
     const stored = checkedList(list, entries, options);
     return this.serialized(async () => {
       await writeAtomically(this.dir, fileName(list), JSON.stringify(stored));
+      const { mtimeMs, size } = await stat(path.join(this.dir, fileName(list)));
+      this.fileStamps.set(fileName(list), { mtimeMs, size, list: stored });
       this.held.set(list, stored);
       this.log.info({ list, entries: stored.entries.length, source: stored.source, version: stored.version }, 'hotlist replaced');
       this.changed({ list, entries: stored.entries.length, removed: false });
@@ -203,6 +213,7 @@ export class HotlistStore extends EventEmitter {
   private async load(): Promise<void> {
     const problems: HotlistFileProblem[] = [];
     const held = new Map<string, StoredList>();
+    const stamps = new Map<string, FileStamp>();
     for (const name of (await readdir(this.dir)).sort()) {
       const file = path.join(this.dir, name);
       if (name.startsWith('.') && name.endsWith('.tmp')) {
@@ -211,7 +222,11 @@ export class HotlistStore extends EventEmitter {
       }
       if (!name.endsWith('.json')) continue;
       try {
-        const stored = await readListFile(file);
+        // A file unchanged since it was read is not parsed again: a reload finding nothing new costs a stat per list.
+        const { mtimeMs, size } = await stat(file);
+        const known = this.fileStamps.get(name);
+        const stored = known !== undefined && known.mtimeMs === mtimeMs && known.size === size ? known.list : await readListFile(file);
+        stamps.set(name, { mtimeMs, size, list: stored });
         held.set(stored.list, stored);
       } catch (err) {
         const message = (err as Error).message;
@@ -223,6 +238,7 @@ export class HotlistStore extends EventEmitter {
     for (const [name, list] of held) this.held.set(name, list);
     this.flat = null;
     this.problemList = problems;
+    this.fileStamps = stamps;
   }
 
   /** A crash between writing a temporary file and renaming it leaves the file: the list it was for is the previous one. */

@@ -61,6 +61,7 @@ export class ApplianceUplink {
         return { reconnects: stats?.reconnects ?? 0, lastUploadAt: stats?.lastUploadAt ?? null };
       },
       certificateNotAfter: () => current.notAfter,
+      hotlists: () => parts.hotlists.lists(),
     });
     const commands = new CommandHandler({
       store: parts.store,

@@ -11,6 +11,10 @@ import type { SqliteReadStore } from '../store/sqlite-read-store';
 import { PurgeSchedule } from './purge-schedule';
 import { openConfiguredStore } from './store-options';
 import { HotlistStore } from '../hotlist/hotlist-store';
+import { AlertRaiser } from '../hotlist/alert-raiser';
+import { HotlistReloader } from '../hotlist/hotlist-reloader';
+import { alertSummary } from '../hotlist/alert';
+import { hotlistWarnings } from '../health/hotlist-warnings';
 import { busyPolicy, sourceSpecFromConfig } from './source-spec';
 import { readerOptions } from './reader-options';
 import { ApplianceUplink, type UplinkOverrides } from './appliance-uplink';
@@ -33,6 +37,9 @@ export class Appliance {
     readonly store: SqliteReadStore,
     /** The hotlists kept on this device (DATA/hotlists): pushed by central or loaded from files. */
     readonly hotlists: HotlistStore,
+    /** Matches every read against the hotlists; hits become alerts. */
+    readonly alerts: AlertRaiser,
+    private readonly reloader: HotlistReloader,
     readonly source: FrameSource,
     /** Null when the uplink is disabled or the device is not enrolled (the log says which). */
     readonly uplink: ApplianceUplink | null,
@@ -45,8 +52,16 @@ export class Appliance {
     const store = await openConfiguredStore(config, log.child({ part: 'store' }));
     const purges = new PurgeSchedule(store, config.store.purgeIntervalMinutes * 60_000, log.child({ part: 'purge' }));
     let pool: RecognizerPool | null = null;
+    let alerts: AlertRaiser | null = null;
+    let reloader: HotlistReloader | null = null;
     try {
       await purges.start();
+      // Lists before the camera: the first read is matched like every other.
+      const hotlists = await HotlistStore.open(path.join(dataDir, 'hotlists'), { staleAfterMs: config.hotlist.staleAfterHours * 3_600_000, log: log.child({ part: 'hotlists' }) });
+      alerts = new AlertRaiser(hotlists, { maxConfusable: config.hotlist.maxConfusable, log: log.child({ part: 'alerts' }) });
+      reloader = new HotlistReloader(hotlists, { intervalMs: config.hotlist.reloadSeconds * 1000, log: log.child({ part: 'hotlists' }) });
+      reloader.start();
+      logHotlists(hotlists, log);
       const workers = config.recognizer.workers === 'auto' ? defaultWorkerCount() : config.recognizer.workers;
       pool = await RecognizerPool.start({
         workers,
@@ -57,13 +72,19 @@ export class Appliance {
       const tracker = new PlateTracker(config.pipeline.tracker, new PlateFormatRules(config.pipeline.plateFormat));
       const pipeline = new ReadPipeline(source, pool, tracker, store, log.child({ part: 'pipeline' }), {
         whenBusy: overrides.source ? 'drop' : busyPolicy(config.camera),
+        alerts,
       });
+      const alertLog = log.child({ part: 'alerts' });
+      pipeline.on('alert', ({ read, details }) =>
+        alertLog.warn({ alert: alertSummary(read, details), readId: read.id, lists: [...new Set(details.matches.map((m) => m.entry.list))], frame: details.frame !== null }, 'HOTLIST ALERT'),
+      );
       await pipeline.start();
-      const hotlists = await HotlistStore.open(path.join(dataDir, 'hotlists'), { staleAfterMs: config.hotlist.staleAfterHours * 3_600_000, log: log.child({ part: 'hotlists' }) });
       const uplink = ApplianceUplink.start(config, { store, pipeline, hotlists, cameraSource: source.description }, log.child({ part: 'uplink' }), overrides.uplink);
       log.info({ source: source.description, workers, dataDir, uplink: uplink !== null }, 'appliance started');
-      return new Appliance(pipeline, pool, store, hotlists, source, uplink, purges, log);
+      return new Appliance(pipeline, pool, store, hotlists, alerts, reloader, source, uplink, purges, log);
     } catch (err) {
+      await reloader?.stop();
+      alerts?.close();
       await purges.stop();
       await pool?.close();
       await store.close();
@@ -73,10 +94,21 @@ export class Appliance {
 
   async stop(): Promise<void> {
     await this.pipeline.stop();
+    await this.reloader.stop();
+    this.alerts.close();
     await this.uplink?.stop();
     await this.pool.close();
     await this.purges.stop();
     await this.store.close();
     this.log.info({ ...this.pipeline.stats() }, 'appliance stopped');
   }
+}
+
+/** Says at start which lists reads are matched against, with the health warnings (none, stale) as central sees them. */
+function logHotlists(hotlists: HotlistStore, log: Logger): void {
+  for (const list of hotlists.lists()) {
+    log.info({ list: list.name, entries: list.entries, source: list.source, refreshedAt: new Date(list.refreshedAt).toISOString() }, 'hotlist loaded');
+  }
+  for (const warning of hotlistWarnings(hotlists.lists(), Date.now())) log.warn({ dir: hotlists.dir }, warning);
+  for (const problem of hotlists.problems) log.error({ file: problem.file, reason: problem.message }, 'hotlist file skipped');
 }

@@ -5,8 +5,14 @@ import type { Logger } from '../../drivers/log';
 import type { FrameRecognition } from '../../recognizer/candidate';
 import type { RecognizerPool } from '../../recognizer/recognizer-pool';
 import type { ReadSink } from '../store/read-store';
+import type { Alert } from '../hotlist/alert';
+import type { AlertRaiser } from '../hotlist/alert-raiser';
+import type { HotlistMatch } from '../hotlist/hotlist-matcher';
 import type { Read } from './read';
 import type { FrameStamp, PlateTracker, TrackedRead } from './tracker';
+
+/** What the pipeline needs to turn hits into alerts: the raiser, or a stand-in in tests. */
+export type AlertCheck = Pick<AlertRaiser, 'match' | 'raise'>;
 
 /** What the pipeline needs of the recognizer: the pool, or a stand-in in tests. */
 export type FrameRecognizer = Pick<RecognizerPool, 'size' | 'tryRecognize' | 'recognize'>;
@@ -22,6 +28,8 @@ export interface ReadPipelineOptions {
   flushIntervalMs: number;
   /** Reads the store refused are retried; beyond this many waiting, the oldest are lost (and counted). */
   maxPendingReads: number;
+  /** Hotlist matching: every read is matched as the tracker emits it; hits are stored as alerts, first. */
+  alerts: AlertCheck | null;
 }
 
 export interface PipelineStats {
@@ -30,6 +38,8 @@ export interface PipelineStats {
   recognized: number;
   failed: number;
   reads: number;
+  /** Reads that hit a hotlist and were stored as alerts (counted in `reads` too). */
+  alerts: number;
   /** Reads the store refused and could not keep even after retrying: counted, logged, never silent. */
   lostReads: number;
   pendingReads: number;
@@ -37,13 +47,23 @@ export interface PipelineStats {
 }
 
 export interface PipelineEvents {
-  /** A read stored; latency is from the capture of the frame that decided it to stored. */
+  /** A read stored (alerts included); latency is from the capture of the frame that decided it to stored. */
   read: [read: Read, latencyMs: number];
+  /** A hit stored as an alert (after which 'read' follows for the same read); latency as for 'read'. */
+  alert: [alert: Alert, latencyMs: number];
   /** One frame recognized, and how long the tracker took to vote it in (ms): for benchmarks and diagnostics. */
   recognized: [frame: FrameStamp, result: FrameRecognition, voteMs: number];
 }
 
-const DEFAULTS: ReadPipelineOptions = { whenBusy: 'drop', flushIntervalMs: 250, maxPendingReads: 1000 };
+const DEFAULTS: ReadPipelineOptions = { whenBusy: 'drop', flushIntervalMs: 250, maxPendingReads: 1000, alerts: null };
+
+/** A read that hit, waiting to be stored as an alert: its matches and the frame for evidence. */
+interface PendingAlert {
+  tracked: TrackedRead;
+  matches: HotlistMatch[];
+  /** Once raised (frame encoded), kept for retries. */
+  alert?: Alert;
+}
 
 /**
  * The path of a plate on the device: frames from the source go to the recognizer pool, candidates
@@ -54,12 +74,14 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
   private readonly options: ReadPipelineOptions;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly pending: TrackedRead[] = [];
+  /** Hits go before every plain read waiting. */
+  private readonly pendingAlerts: PendingAlert[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private storing: Promise<void> = Promise.resolve();
   private readonly counters: PipelineStats = {
-    frames: 0, dropped: 0, recognized: 0, failed: 0, reads: 0, lostReads: 0, pendingReads: 0, sourceEnded: false,
+    frames: 0, dropped: 0, recognized: 0, failed: 0, reads: 0, alerts: 0, lostReads: 0, pendingReads: 0, sourceEnded: false,
   };
 
   constructor(
@@ -75,7 +97,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
   }
 
   stats(): PipelineStats {
-    return { ...this.counters, pendingReads: this.pending.length };
+    return { ...this.counters, pendingReads: this.pending.length + this.pendingAlerts.length };
   }
 
   /** Opens the source and starts the capture loop; resolves once the source is open. */
@@ -143,7 +165,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
       (result) => {
         this.counters.recognized++;
         const voteStart = performance.now();
-        const decided = this.tracker.observe(stamp, result.candidates);
+        const decided = this.tracker.observe(stamp, result.candidates, result.image ?? null);
         this.emit('recognized', stamp, result, performance.now() - voteStart);
         this.accept(decided);
       },
@@ -156,20 +178,62 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     this.inFlight.add(tracked);
   }
 
-  /** Queues decided reads for storing, in order, one write at a time. */
+  /**
+   * Matches each decided read against the hotlists at once, then queues it for storing: hits
+   * ahead of every plain read waiting, one write at a time. Plain reads drop their frame here.
+   */
   private accept(reads: TrackedRead[]): void {
-    if (reads.length === 0 && this.pending.length === 0) return;
-    this.pending.push(...reads);
-    while (this.pending.length > this.options.maxPendingReads) {
-      const lost = this.pending.shift()!;
-      this.counters.lostReads++;
-      this.log.error({ readId: lost.read.id }, 'read lost: the store has refused reads for too long and the pending list is full');
+    if (reads.length === 0 && this.pending.length === 0 && this.pendingAlerts.length === 0) return;
+    for (const tracked of reads) {
+      const matches = this.match(tracked.read);
+      if (matches.length > 0) this.pendingAlerts.push({ tracked, matches });
+      else this.pending.push({ ...tracked, frame: null });
     }
+    this.bound(this.pendingAlerts, (lost) => lost.tracked.read.id, 'ALERT lost: the store has refused writes for too long and the pending alerts are full');
+    this.bound(this.pending, (lost) => lost.read.id, 'read lost: the store has refused reads for too long and the pending list is full');
     this.storing = this.storing.then(() => this.storePending());
   }
 
+  /** The read's hotlist matches; a matcher failure is logged and the read is kept as a plain read. */
+  private match(read: Read): HotlistMatch[] {
+    if (this.options.alerts === null) return [];
+    try {
+      return this.options.alerts.match(read);
+    } catch (err) {
+      this.log.error({ err, readId: read.id }, 'hotlist matching failed for a read; it is stored without an alert');
+      return [];
+    }
+  }
+
+  private bound<T>(queue: T[], idOf: (item: T) => string, message: string): void {
+    while (queue.length > this.options.maxPendingReads) {
+      const lost = queue.shift()!;
+      this.counters.lostReads++;
+      this.log.error({ readId: idOf(lost) }, message);
+    }
+  }
+
   private async storePending(): Promise<void> {
+    while (this.pendingAlerts.length > 0) {
+      const next = this.pendingAlerts[0];
+      const { read, decidedBy, frame } = next.tracked;
+      let alert: Alert;
+      try {
+        alert = next.alert ??= await this.options.alerts!.raise(read, next.matches, frame);
+        await this.store.putAlert(alert);
+      } catch (err) {
+        this.log.error({ err, readId: read.id, pending: this.pendingAlerts.length }, 'alert could not be stored; will retry');
+        return;
+      }
+      this.pendingAlerts.shift();
+      this.counters.reads++;
+      this.counters.alerts++;
+      const latencyMs = performance.now() - decidedBy.capturedMono;
+      this.emit('alert', alert, latencyMs);
+      this.emit('read', read, latencyMs);
+    }
     while (this.pending.length > 0) {
+      if (this.pendingAlerts.length > 0) return this.storePending();
       const next = this.pending[0];
       try {
         await this.store.put(next.read);

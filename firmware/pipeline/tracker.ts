@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { boxIoU, quadBounds, type Box, type Quad } from '../../drivers/camera/geometry';
+import type { FrameImage } from '../../drivers/camera/frame';
 import type { PlateCandidate } from '../../recognizer/candidate';
 import type { Read, ReadAlternative } from './read';
 import type { PlateFormatRules } from './plate-format';
@@ -31,6 +32,8 @@ export interface FrameStamp {
 export interface TrackedRead {
   read: Read;
   decidedBy: FrameStamp;
+  /** The full frame the read's crop was cut from, when the recognizer handed it back; evidence for an alert. */
+  frame: FrameImage | null;
 }
 
 interface Sighting {
@@ -43,6 +46,8 @@ interface Sighting {
   quad: Quad;
   box: Box;
   frame: FrameStamp;
+  /** The frame's image; kept only on the best sighting of each text (the one a read's crop would come from). */
+  image: FrameImage | null;
 }
 
 interface Track {
@@ -70,6 +75,23 @@ function centreDistance(a: Box, b: Box): number {
   return Math.hypot(a.x + a.width / 2 - (b.x + b.width / 2), a.y + a.height / 2 - (b.y + b.height / 2));
 }
 
+/** The sighting a read's crop comes from: the most confident, then the largest. */
+function bestSighting(sightings: readonly Sighting[]): Sighting {
+  return sightings.reduce((a, b) => (b.confidence > a.confidence || (b.confidence === a.confidence && b.box.width > a.box.width) ? b : a));
+}
+
+/** Drops the images of all but the best of these sightings (one text's) that have one: a track holds a frame per text, not per sighting. */
+function keepBestImage(sameText: readonly Sighting[]): void {
+  const best = bestSighting(sameText.filter((s) => s.image !== null));
+  for (const s of sameText) if (s !== best) s.image = null;
+}
+
+/** The frame of the best sighting that kept one (the crop's own frame unless the recognizer did not return it). */
+function evidenceFrame(sightings: readonly Sighting[]): FrameImage | null {
+  const withImage = sightings.filter((s) => s.image !== null);
+  return withImage.length > 0 ? bestSighting(withImage).image : null;
+}
+
 /**
  * Follows plates across frames and votes each vehicle's sightings into one Read. Sightings are
  * matched to tracks by position (with the track's motion) and text similarity; a track's read
@@ -87,10 +109,14 @@ export class PlateTracker {
     return this.tracks.length;
   }
 
-  /** Adds one frame's candidates; returns the reads this frame confirmed or ended. */
-  observe(frame: FrameStamp, candidates: PlateCandidate[]): TrackedRead[] {
+  /**
+   * Adds one frame's candidates; returns the reads this frame confirmed or ended. `image` is the
+   * frame itself (optional): kept for the best sighting of each text, so a read that hits a
+   * hotlist can carry the frame its crop came from.
+   */
+  observe(frame: FrameStamp, candidates: PlateCandidate[], image: FrameImage | null = null): TrackedRead[] {
     const done = this.expire(frame.sourceId, frame.capturedAt);
-    for (const sighting of this.toSightings(frame, candidates)) {
+    for (const sighting of this.toSightings(frame, candidates, image)) {
       const track = this.matchTrack(sighting) ?? this.newTrack(sighting);
       this.addSighting(track, sighting);
       if (!track.emitted && this.isConfirmed(track)) {
@@ -111,7 +137,7 @@ export class PlateTracker {
     return this.expire(null, Number.POSITIVE_INFINITY);
   }
 
-  private toSightings(frame: FrameStamp, candidates: PlateCandidate[]): Sighting[] {
+  private toSightings(frame: FrameStamp, candidates: PlateCandidate[], image: FrameImage | null): Sighting[] {
     return candidates
       .map((c) => formatCandidate(c, this.rules))
       .filter((c): c is FormattedCandidate => c !== null)
@@ -124,6 +150,7 @@ export class PlateTracker {
         quad: c.quad,
         box: quadBounds(c.quad),
         frame,
+        image,
       }));
   }
 
@@ -176,6 +203,7 @@ export class PlateTracker {
     track.sightings.push(s);
     track.frames.add(s.frame.seq);
     track.lastBox = s.box;
+    if (s.image !== null) keepBestImage(track.sightings.filter((t) => t.text === s.text));
   }
 
   private votes(track: Track): Map<string, number> {
@@ -221,9 +249,7 @@ export class PlateTracker {
     const total = ranked.reduce((sum, [, w]) => sum + w, 0);
     const [plate] = ranked[0];
     const agreeing = track.sightings.filter((s) => s.text === plate);
-    const best = (agreeing.length > 0 ? agreeing : track.sightings).reduce((a, b) =>
-      b.confidence > a.confidence || (b.confidence === a.confidence && b.box.width > a.box.width) ? b : a,
-    );
+    const best = bestSighting(agreeing.length > 0 ? agreeing : track.sightings);
     const meanConfidence = agreeing.length > 0 ? agreeing.reduce((sum, s) => sum + s.confidence, 0) / agreeing.length : best.confidence;
     const share = total > 0 ? ranked[0][1] / total : 0;
     const alternatives: ReadAlternative[] = ranked
@@ -232,6 +258,7 @@ export class PlateTracker {
     const frames = track.sightings.map((s) => s.frame.capturedAt);
     return {
       decidedBy,
+      frame: best.image ?? evidenceFrame(agreeing.length > 0 ? agreeing : track.sightings),
       read: {
         id: randomUUID(),
         plate,

@@ -1,4 +1,5 @@
 import type { Read } from '../pipeline/read';
+import type { Alert, AlertDetails } from '../hotlist/alert';
 import type { DataClass } from './retention';
 import { StoreError } from './store-error';
 
@@ -18,6 +19,8 @@ export interface ReadQuery {
   limit: number;
   /** Continue after this cursor: `readCursor()` of the last read of the previous page. */
   after?: string;
+  /** Only reads of this class: 'hit' for alerts (`sightline alerts`), 'read' for the rest. Both when absent. */
+  dataClass?: DataClass;
 }
 
 /** A read as the store keeps it: the read, plus its class, upload and hold state. */
@@ -31,6 +34,8 @@ export interface StoredRead extends Read {
   expiresAt: number;
   /** What the recognizer read, when the read was later corrected; null otherwise. */
   originalPlate: string | null;
+  /** For a hit (class 'hit') stored as an alert: the matches, advisory and full frame; null for other reads. */
+  alert: AlertDetails | null;
 }
 
 /** Counts and bytes of one class in one state. */
@@ -86,6 +91,8 @@ export interface StoreTotals {
 export interface ReadStore {
   /** Stores a read durably: once the promise resolves the read survives a crash or power cut. */
   put(read: Read): Promise<void>;
+  /** Stores an alert (class 'hit', never evicted by ring pressure), as durably as put(). */
+  putAlert(alert: Alert): Promise<void>;
   /** The read with this id, or null when there is none. */
   get(id: string): Promise<StoredRead | null>;
   /** A page of reads, newest first (see ReadQuery). */
@@ -95,8 +102,8 @@ export interface ReadStore {
   close(): Promise<void>;
 }
 
-/** What the pipeline needs of the store: somewhere to put finished reads. */
-export type ReadSink = Pick<ReadStore, 'put'>;
+/** What the pipeline needs of the store: somewhere to put finished reads and alerts. */
+export type ReadSink = Pick<ReadStore, 'put' | 'putAlert'>;
 
 /** The cursor that continues a list() after this read. Opaque to callers. */
 export function readCursor(read: Pick<Read, 'firstSeen' | 'id'>): string {

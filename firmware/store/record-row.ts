@@ -1,5 +1,6 @@
 /** A record's row as SQLite returns it, its decoding into a StoredRead, and the checks on input. */
 import type { Read } from '../pipeline/read';
+import { alertRecordOf, alertRecordSchema, type AlertDetails } from '../hotlist/alert';
 import { decodeReadPayload } from './read-payload';
 import type { StoredRead } from './read-store';
 import type { DataClass } from './retention';
@@ -39,7 +40,12 @@ export const READ_LIMITS = {
   cropBytes: 1024 * 1024,
   sourceIdChars: 128,
   formatChars: 64,
+  /** An alert's full frame, JPEG: a 4K frame at evidence quality fits. */
+  frameBytes: 8 * 1024 * 1024,
 } as const;
+
+/** A read as the store takes it: an alert's read carries its details. */
+export type Storable = Read & { alert?: AlertDetails };
 
 /** Builds the StoredRead from its row and its opened payload bytes. @throws Error when the payload does not decode. */
 export function storedRead(row: RecordRow, payloadBytes: Buffer): StoredRead {
@@ -61,6 +67,7 @@ export function storedRead(row: RecordRow, payloadBytes: Buffer): StoredRead {
     held: row.held === 1,
     expiresAt: row.expires_at,
     originalPlate: payload.originalPlate ?? null,
+    alert: payload.alert ?? null,
   };
 }
 
@@ -105,6 +112,21 @@ export function readProblem(read: Read): string | null {
   }
   if (format !== null && (typeof format !== 'string' || format.length > READ_LIMITS.formatChars)) {
     return `format must be null or a string of at most ${READ_LIMITS.formatChars} characters`;
+  }
+  return null;
+}
+
+/** What breaks an alert's details, or null. */
+export function alertProblem(details: AlertDetails): string | null {
+  if (details === null || typeof details !== 'object') return 'details are not an object';
+  const frame = details.frame;
+  if (frame !== null && (!Buffer.isBuffer(frame?.jpeg) || frame.jpeg.length === 0 || frame.jpeg.length > READ_LIMITS.frameBytes)) {
+    return `frame must be null or a JPEG of 1 to ${READ_LIMITS.frameBytes} bytes`;
+  }
+  const checked = alertRecordSchema.safeParse(alertRecordOf(details));
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    return `details: ${issue.path.join('.') || '(details)'}: ${issue.message}`;
   }
   return null;
 }

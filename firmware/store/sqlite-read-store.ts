@@ -28,8 +28,9 @@ import {
   type StoreTotals,
 } from './read-store';
 import { openRecord, sealRecord } from './record-cipher';
-import { describeId, readProblem, RECORD_COLUMNS, RECORD_FROM, ROW_OVERHEAD_BYTES, storedRead, type RecordRow } from './record-row';
-import { DEFAULT_RETENTION, RetentionPolicy, type DataClass, type RetentionSettings } from './retention';
+import { alertProblem, describeId, readProblem, RECORD_COLUMNS, RECORD_FROM, ROW_OVERHEAD_BYTES, storedRead, type RecordRow, type Storable } from './record-row';
+import type { Alert } from '../hotlist/alert';
+import { DATA_CLASSES, DEFAULT_RETENTION, RetentionPolicy, type DataClass, type RetentionSettings } from './retention';
 import { evictFromRing, type Eviction } from './ring';
 import { all, closeDatabase, exec, get, openDatabase, run, type SqlValue } from './sqlite-async';
 import { checkIntact, configureConnection, createPrivateStoreFile, migrate, openError, readError, schemaVersion, syncDirectory, truncateWal, writeError } from './sqlite-file';
@@ -180,12 +181,25 @@ export class SqliteReadStore implements ReadStore {
   }
 
   /**
+   * Stores an alert: its read in class `hit` (never evicted by ring pressure, uploaded on the
+   * alert lane), its details and full frame sealed with it. Durable when the promise resolves.
+   * @throws StoreError as putMany, and STORE_INVALID_RECORD for details that break their bounds.
+   */
+  async putAlert(alert: Alert): Promise<void> {
+    const problem = alertProblem(alert.details);
+    if (problem !== null) {
+      throw new StoreError('STORE_INVALID_RECORD', `cannot store alert for read ${describeId(alert.read?.id)} in ${this.file}: ${problem}`, { file: this.file, recordId: alert.read?.id });
+    }
+    await this.putMany([{ ...alert.read, alert: alert.details }], 'hit');
+  }
+
+  /**
    * Stores reads of one class in one transaction, durably: once the promise resolves they
    * survive a crash or power cut. Ring reads past the quota evict older ones (ring.ts); alerts
    * past the protected quota are refused. Nothing is written unless every read is valid.
    * @throws StoreError STORE_INVALID_RECORD, STORE_DUPLICATE_ID, STORE_QUOTA_FULL, STORE_DISK_FULL, STORE_WRITE_FAILED.
    */
-  async putMany(reads: readonly Read[], dataClass: DataClass = 'read'): Promise<PutResult> {
+  async putMany(reads: readonly Storable[], dataClass: DataClass = 'read'): Promise<PutResult> {
     this.handle();
     if (!Array.isArray(reads) || reads.length === 0 || reads.length > MAX_BATCH) {
       throw new StoreError('STORE_INVALID_RECORD', `putMany() takes 1 to ${MAX_BATCH} reads (got ${Array.isArray(reads) ? reads.length : typeof reads})`, { file: this.file });
@@ -212,9 +226,9 @@ export class SqliteReadStore implements ReadStore {
   }
 
   /** @internal Inserts sealed records inside the caller's transaction, evicting from the ring first. */
-  async insert(db: Database, reads: readonly Read[], dataClass: DataClass): Promise<PutResult> {
+  async insert(db: Database, reads: readonly Storable[], dataClass: DataClass): Promise<PutResult> {
     const now = this.now();
-    const sealed: { read: Read; epoch: number; keyId: number; sealed: Buffer }[] = [];
+    const sealed: { read: Storable; epoch: number; keyId: number; sealed: Buffer }[] = [];
     // One key lookup per epoch in the batch (usually one), not per read.
     const epochKeys = new Map<number, Awaited<ReturnType<DataKeys['epochKey']>>>();
     for (const read of reads) {
@@ -301,8 +315,8 @@ export class SqliteReadStore implements ReadStore {
    * reserve is given up so the WAL can checkpoint and the eviction run; then the reserve is laid
    * down again from the freed space. The write that failed stays failed (the caller retries).
    */
-  private async recoverFromFullDisk(reads: readonly Read[]): Promise<void> {
-    const batch = reads.reduce((sum, r) => sum + r.crop.length + 1024, 0);
+  private async recoverFromFullDisk(reads: readonly Storable[]): Promise<void> {
+    const batch = reads.reduce((sum, r) => sum + r.crop.length + (r.alert?.frame?.jpeg.length ?? 0) + 1024, 0);
     try {
       const released = this.reserve.release();
       await this.transaction(async (db) => {
@@ -335,7 +349,7 @@ export class SqliteReadStore implements ReadStore {
    */
   async list(query: ReadQuery): Promise<StoredRead[]> {
     this.handle();
-    const { since, until, limit } = this.checkQuery(query);
+    const { since, until, limit, dataClass } = this.checkQuery(query);
     let position = query.after === undefined ? undefined : parseReadCursor(query.after);
     const reads: StoredRead[] = [];
     while (reads.length < limit) {
@@ -349,17 +363,24 @@ export class SqliteReadStore implements ReadStore {
         where.push('r.first_seen < ?');
         params.push(until);
       }
+      if (dataClass !== undefined) {
+        where.push('r.data_class = ?');
+        params.push(dataClass);
+      }
       if (position !== undefined) {
         where.push('(r.first_seen < ? OR (r.first_seen = ? AND r.id < ?))');
         params.push(position.firstSeen, position.firstSeen, position.id);
       }
       const wanted = limit - reads.length;
       params.push(wanted);
-      const rows = await this.selectRecords(
-        `${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.first_seen DESC, r.id DESC LIMIT ?`,
-        params,
-        'listing reads',
-      );
+      const order = 'ORDER BY r.first_seen DESC, r.id DESC';
+      // By class the order comes from a sort, not the first_seen index: the page is chosen from
+      // the records alone, so only its payloads are read, not every alert's sealed frame.
+      const tail =
+        dataClass === undefined
+          ? `${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ${order} LIMIT ?`
+          : `WHERE r.seq IN (SELECT r.seq FROM records r WHERE ${where.join(' AND ')} ${order} LIMIT ?) ${order}`;
+      const rows = await this.selectRecords(tail, params, 'listing reads');
       reads.push(...this.decodeSkippingUnreadable(rows));
       if (rows.length < wanted) break;
       const last = rows[rows.length - 1];
@@ -597,16 +618,17 @@ export class SqliteReadStore implements ReadStore {
     return this.db;
   }
 
-  private checkQuery(query: ReadQuery): { since?: number; until?: number; limit: number } {
+  private checkQuery(query: ReadQuery): { since?: number; until?: number; limit: number; dataClass?: DataClass } {
     const bad = (message: string) => new StoreError('STORE_BAD_QUERY', `list(): ${message}`, { file: this.file });
-    const { since, until, limit } = query;
+    const { since, until, limit, dataClass } = query;
+    if (dataClass !== undefined && !DATA_CLASSES.includes(dataClass)) throw bad(`dataClass must be ${DATA_CLASSES.map((c) => `'${c}'`).join(' or ')} (got ${JSON.stringify(dataClass)})`);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
       throw bad(`limit must be an integer from 1 to ${MAX_LIST_LIMIT} (got ${limit})`);
     }
     for (const [name, value] of [['since', since], ['until', until]] as const) {
       if (value !== undefined && !Number.isSafeInteger(value)) throw bad(`${name} must be a time in integer ms (got ${value})`);
     }
-    return { since, until, limit };
+    return { since, until, limit, dataClass };
   }
 
   /**

@@ -8,7 +8,8 @@
  * (`ref` = the id it carried, when one could be found) and logged; the connection stays up.
  *
  * Device to hub:
- *   reads   a batch of reads, ids included; lane `alert` (hotlist hits) or `backlog`.
+ *   reads   a batch of reads, ids included; lane `alert` (hotlist hits) or `backlog`. A hit
+ *           stored as an alert carries `alert`: its matches, advisory and full frame (base64).
  *   reply   the answer to a command, ok with a result or refused with a code and a reason.
  *   renew   a CSR for a new certificate, over the existing connection.
  *   error   the device refused a hub message.
@@ -22,6 +23,7 @@
 import { z } from 'zod';
 import type { HealthReport } from '../health/health-report';
 import { healthReportSchema } from '../health/health-report';
+import { alertRecordSchema } from '../hotlist/alert';
 
 export const PROTOCOL_VERSION = 1;
 /** The WebSocket subprotocol both sides insist on: a peer speaking another version is refused at the handshake. */
@@ -33,7 +35,12 @@ export const LIMITS = {
   batchReads: 500,
   /** A read's crop, bytes (before base64). */
   cropBytes: 256 * 1024,
-  /** One WebSocket message, bytes: a full batch of maximal crops fits, base64 included. */
+  /** An alert's full frame, bytes (before base64); as the store's READ_LIMITS.frameBytes. */
+  frameBytes: 8 * 1024 * 1024,
+  /**
+   * One WebSocket message, bytes: a full batch of maximal crops fits, base64 included. Alerts with
+   * frames do not all fit: the sender bounds each batch by its encoded bytes too.
+   */
   messageBytes: 64 * 1024 * 1024,
   /** Ids, case numbers, reasons, names. */
   idChars: 128,
@@ -54,8 +61,33 @@ function isBase64(s: string): boolean {
   const pad = s.indexOf('=');
   return pad === -1 || (pad >= s.length - 2 && /^=+$/.test(s.slice(pad)));
 }
+/** Bytes a base64 text (already checked by isBase64) decodes to, without decoding it. */
+export function base64Bytes(s: string): number {
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  return Math.floor((s.length * 3) / 4) - pad;
+}
 const base64 = z.string().max(Math.ceil(LIMITS.cropBytes / 3) * 4).refine(isBase64, { error: 'must be base64' });
+/** A frame: base64 of 1 to LIMITS.frameBytes bytes, the size counted without decoding. */
+const frameBase64 = z.string().check((ctx) => {
+  const s = ctx.value;
+  // Length first: the alphabet scan is skipped for a text too long to be a frame at all.
+  if (s.length > Math.ceil(LIMITS.frameBytes / 3) * 4) ctx.issues.push({ code: 'custom', input: s, message: `must be base64 of 1 to ${LIMITS.frameBytes} bytes (got about ${Math.floor((s.length * 3) / 4)})` });
+  else if (!isBase64(s)) ctx.issues.push({ code: 'custom', input: s, message: 'must be base64' });
+  else if (s.length === 0 || base64Bytes(s) > LIMITS.frameBytes) ctx.issues.push({ code: 'custom', input: s, message: `must be base64 of 1 to ${LIMITS.frameBytes} bytes (got ${base64Bytes(s)})` });
+});
 const point = z.strictObject({ x: z.number(), y: z.number() });
+
+/**
+ * An alert as it travels with its read: the store's alert record (alert.ts, shared so the two
+ * cannot drift) and the full frame's JPEG as base64, present exactly when the record has a frame.
+ */
+export const uploadAlertSchema = alertRecordSchema
+  .extend({
+    /** JPEG, base64; null when the device could not keep the frame (the record's frameMissing says why). */
+    frameJpeg: frameBase64.nullable(),
+  })
+  .refine((a) => (a.frame === null) === (a.frameJpeg === null), { error: 'frame and frameJpeg must both be present or both be null', path: ['frameJpeg'] });
+export type UploadAlert = z.infer<typeof uploadAlertSchema>;
 
 /** A read as it travels to central: the store's read with its class and state; the crop as base64. */
 export const uploadReadSchema = z.strictObject({
@@ -75,7 +107,12 @@ export const uploadReadSchema = z.strictObject({
   held: z.boolean(),
   /** The recognizer's reading when the read was corrected on the device; null otherwise. */
   originalPlate: plate.nullable(),
-});
+  /**
+   * The alert details of a hit stored as an alert; null for plain reads, and for a bare hit
+   * stored without details. Absent is read as null (a device from before alerts carried them).
+   */
+  alert: uploadAlertSchema.nullable().default(null),
+}).refine((r) => r.alert === null || r.dataClass === 'hit', { error: 'only a hit (dataClass "hit") carries an alert', path: ['alert'] });
 export type UploadRead = z.infer<typeof uploadReadSchema>;
 
 export const LANES = ['alert', 'backlog'] as const;

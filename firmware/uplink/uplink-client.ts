@@ -118,7 +118,7 @@ export class UplinkClient extends EventEmitter<UplinkEvents> {
     this.backoff = new Backoff(this.options.backoff, o.random ?? Math.random);
     this.sender = new UploadSender(
       o.store,
-      { batchReads: this.options.batchReads, windowBatches: this.options.windowBatches, maxBufferedBytes: this.options.maxBufferedBytes, refusedRetryMs: this.options.refusedRetryMs },
+      { batchReads: this.options.batchReads, windowBatches: this.options.windowBatches, maxBufferedBytes: this.options.maxBufferedBytes, refusedRetryMs: this.options.refusedRetryMs, alertAckTimeoutMs: this.options.alertAckTimeoutMs },
       this.log,
       this.now,
     );

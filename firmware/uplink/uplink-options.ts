@@ -23,6 +23,12 @@ export interface UplinkOptions {
   renewTimeoutMs?: number;
   /** A batch the hub refused is offered again after this long, ms. Default 60000. */
   refusedRetryMs?: number;
+  /**
+   * An alert batch not acknowledged this long after it was sent is sent again on the same
+   * connection (the hub keeps each read once), ms. Default 5000. Backlog batches wait for the
+   * connection instead: the heartbeat ends a dead one.
+   */
+  alertAckTimeoutMs?: number;
 }
 
 export type ResolvedUplinkOptions = Required<Omit<UplinkOptions, 'serverName' | 'backoff'>> & { serverName: string | undefined; backoff: BackoffSettings };
@@ -36,6 +42,7 @@ export const UPLINK_DEFAULTS = {
   maxBufferedBytes: 1024 * 1024,
   renewTimeoutMs: 30_000,
   refusedRetryMs: 60_000,
+  alertAckTimeoutMs: 5_000,
 } as const;
 
 /** Fills in defaults and checks every bound. @throws RangeError naming the option. */
@@ -58,6 +65,7 @@ export function resolveUplinkOptions(o: UplinkOptions): ResolvedUplinkOptions {
     maxBufferedBytes: o.maxBufferedBytes ?? UPLINK_DEFAULTS.maxBufferedBytes,
     renewTimeoutMs: o.renewTimeoutMs ?? UPLINK_DEFAULTS.renewTimeoutMs,
     refusedRetryMs: o.refusedRetryMs ?? UPLINK_DEFAULTS.refusedRetryMs,
+    alertAckTimeoutMs: o.alertAckTimeoutMs ?? UPLINK_DEFAULTS.alertAckTimeoutMs,
   };
   const bounds: [string, number, number, number][] = [
     ['heartbeatMs', resolved.heartbeatMs, 10, 3_600_000],
@@ -69,6 +77,7 @@ export function resolveUplinkOptions(o: UplinkOptions): ResolvedUplinkOptions {
     ['maxBufferedBytes', resolved.maxBufferedBytes, 1, 1024 * 1024 * 1024],
     ['renewTimeoutMs', resolved.renewTimeoutMs, 10, 600_000],
     ['refusedRetryMs', resolved.refusedRetryMs, 1, 86_400_000],
+    ['alertAckTimeoutMs', resolved.alertAckTimeoutMs, 10, 600_000],
   ];
   for (const [name, value, min, max] of bounds) {
     if (!(Number.isInteger(value) && value >= min && value <= max)) throw new RangeError(`uplink option ${name} must be an integer from ${min} to ${max} (got ${value})`);

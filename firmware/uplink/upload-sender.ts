@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../drivers/log';
 import type { StoredRead } from '../store/read-store';
 import type { UploadBatchOptions } from '../store/sqlite-read-store';
-import { encodeMessage, MAX_MESSAGE_BYTES, type Lane, type UploadRead } from './protocol';
+import { encodeMessage, LIMITS, MAX_MESSAGE_BYTES, type Lane, type UploadRead } from './protocol';
 import { toUploadRead } from './upload-read';
 
 /** What the sender needs of the store. */
@@ -41,6 +41,8 @@ export interface UploadSenderSettings {
   maxBufferedBytes: number;
   /** A batch the hub refused is not offered again for this long, ms. */
   refusedRetryMs: number;
+  /** An alert batch unacknowledged this long is sent again, ms. */
+  alertAckTimeoutMs: number;
 }
 
 export interface UploadSenderStats {
@@ -55,6 +57,8 @@ export interface UploadSenderStats {
   unexpectedAcks: number;
   /** Batches the hub refused (error with the batch's id). */
   refusedBatches: number;
+  /** Alert batches sent again because their ack did not come within alertAckTimeoutMs. */
+  alertResends: number;
   /** Reads the protocol cannot carry (kept on the device, never sent). */
   unsendableReads: number;
 }
@@ -72,10 +76,19 @@ interface Batch {
   ids: string[];
   /** sent: waiting for the ack; acking: acked, being marked in the store. */
   state: 'sent' | 'acking';
+  /** Alert batches: sends the batch again if no ack comes in time. */
+  ackTimer?: NodeJS.Timeout;
 }
 
 /** Room left in a message for the envelope around the reads. */
 const ENVELOPE_BYTES = 64 * 1024;
+/** Most an alert can take in a message: its frame and crop as base64, and its fields. */
+const MAX_ALERT_ENCODED_BYTES = Math.ceil(LIMITS.frameBytes / 3) * 4 + Math.ceil(LIMITS.cropBytes / 3) * 4 + 64 * 1024;
+/**
+ * Alerts fetched for one batch: as many as surely fit one message (5). Each batch is cut by its
+ * encoded bytes anyway; this keeps the device from loading 50 full frames to send a handful.
+ */
+const ALERT_FETCH_READS = Math.max(1, Math.floor((MAX_MESSAGE_BYTES - ENVELOPE_BYTES) / MAX_ALERT_ENCODED_BYTES));
 
 export class UploadSender extends EventEmitter<UploadSenderEvents> {
   private channel: UploadChannel | null = null;
@@ -90,7 +103,7 @@ export class UploadSender extends EventEmitter<UploadSenderEvents> {
   private again = false;
   private readonly tasks = new Set<Promise<unknown>>();
   private restTimer: NodeJS.Timeout | null = null;
-  private readonly counters = { batchesSent: 0, readsSent: 0, acked: 0, unexpectedAcks: 0, refusedBatches: 0 };
+  private readonly counters = { batchesSent: 0, readsSent: 0, acked: 0, unexpectedAcks: 0, refusedBatches: 0, alertResends: 0 };
   private lastUploadAt: number | null = null;
   /** Acknowledged batches waiting to be marked, and the marking round in progress. */
   private toMark: { batchId: string; batch: Batch; ids: string[] }[] = [];
@@ -115,7 +128,10 @@ export class UploadSender extends EventEmitter<UploadSenderEvents> {
   /** The connection is gone: what was in flight and not acknowledged goes back to the queue. */
   detach(): void {
     this.channel = null;
-    for (const [id, batch] of this.batches) if (batch.state === 'sent') this.batches.delete(id);
+    for (const [id, batch] of this.batches) {
+      clearTimeout(batch.ackTimer);
+      if (batch.state === 'sent') this.batches.delete(id);
+    }
   }
 
   /** New reads were stored: send now, alerts first. */
@@ -135,6 +151,7 @@ export class UploadSender extends EventEmitter<UploadSenderEvents> {
       return 'unexpected';
     }
     batch.state = 'acking';
+    clearTimeout(batch.ackTimer);
     const inBatch = new Set(batch.ids);
     const ids = [...new Set(ackedIds)].filter((id) => inBatch.has(id));
     if (ids.length !== ackedIds.length || ids.length !== batch.ids.length) {
@@ -268,7 +285,8 @@ export class UploadSender extends EventEmitter<UploadSenderEvents> {
 
   /** True when it sent a batch or set unsendable reads aside (either way, worth another round). */
   private async sendBatch(channel: UploadChannel, lane: Lane): Promise<boolean> {
-    const stored = await this.source.nextUploadBatch(this.settings.batchReads, { exclude: this.excluded(), dataClass: lane === 'alert' ? 'hit' : 'read' });
+    const limit = lane === 'alert' ? Math.min(this.settings.batchReads, ALERT_FETCH_READS) : this.settings.batchReads;
+    const stored = await this.source.nextUploadBatch(limit, { exclude: this.excluded(), dataClass: lane === 'alert' ? 'hit' : 'read' });
     if (stored.length === 0 || this.channel !== channel) return false;
     const reads: UploadRead[] = [];
     let bytes = 0;
@@ -279,6 +297,7 @@ export class UploadSender extends EventEmitter<UploadSenderEvents> {
         this.log.error({ id: read.id, reason: converted.reason }, 'read cannot be carried by the protocol; it stays on the device, not uploaded');
         continue;
       }
+      // Bounded by bytes as well as by count: a few alerts with full frames fill a message.
       if (reads.length > 0 && bytes + converted.bytes > MAX_MESSAGE_BYTES - ENVELOPE_BYTES) break;
       reads.push(converted.read);
       bytes += converted.bytes;
@@ -292,8 +311,27 @@ export class UploadSender extends EventEmitter<UploadSenderEvents> {
     }
     this.counters.batchesSent++;
     this.counters.readsSent += reads.length;
+    if (lane === 'alert') batch.ackTimer = this.resendUnlessAcked(batch);
     this.log.debug({ batch: batch.id, lane, reads: reads.length }, 'batch sent');
     return true;
+  }
+
+  /**
+   * An alert must not wait on a hub that took it and went quiet about it (a stalled commit, a
+   * lost ack) while the connection stays up: after alertAckTimeoutMs it goes back to the queue
+   * and out again. A late ack of the first batch is then refused as unexpected; the hub keeps
+   * each read once and acks the new batch.
+   */
+  private resendUnlessAcked(batch: Batch): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      if (this.batches.get(batch.id) !== batch || batch.state !== 'sent') return;
+      this.batches.delete(batch.id);
+      this.counters.alertResends++;
+      this.log.warn({ batch: batch.id, reads: batch.ids.length, waitedMs: this.settings.alertAckTimeoutMs }, 'alert batch not acknowledged in time; sending it again');
+      this.kick();
+    }, this.settings.alertAckTimeoutMs);
+    timer.unref();
+    return timer;
   }
 
   /** Ids not to offer now: in flight, being marked, resting after a refusal, unsendable. */

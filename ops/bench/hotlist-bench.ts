@@ -55,15 +55,21 @@ const LETTER_LIST = [...LETTERS];
 const DIGIT_LIST = [...DIGITS];
 const LISTS = ['CA-SVS', 'COUNTY-BOLO', 'AGENCY'];
 
-export function runMatchBench(options: MatchBenchOptions): MatchBenchResult {
-  const rng = Random.stream(options.seed, 'hotlist-match');
-  const now = Date.UTC(2025, 0, 1);
+/** `count` entries over three lists: US-format plates, 1% partial plates, 5% expired at `now`. */
+export function benchEntries(rng: Random, count: number, now: number): HotlistEntry[] {
   const entries: HotlistEntry[] = [];
-  for (let i = 0; i < options.entries; i += 1) {
+  for (let i = 0; i < count; i += 1) {
     const full = randomPlate(rng);
     const plate = rng.chance(0.01) ? partialOf(rng, full) : full;
     entries.push(entry(plate, rng.pick(LISTS), now, rng.chance(0.05) ? now - 1000 : null));
   }
+  return entries;
+}
+
+export function runMatchBench(options: MatchBenchOptions): MatchBenchResult {
+  const rng = Random.stream(options.seed, 'hotlist-match');
+  const now = Date.UTC(2025, 0, 1);
+  const entries = benchEntries(rng, options.entries, now);
 
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();

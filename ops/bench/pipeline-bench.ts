@@ -48,7 +48,8 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-bench-'));
   const config: Config = { ...options.config, store: { ...options.config.store, dataDir, keyFile: null } };
   const source = new SyntheticTrafficSource(
-    { ...config.camera.synthetic, seed: options.seed, realtime: true, durationSeconds: options.seconds },
+    // No featured (demo) plates: each vehicle a new plate, so duplicate reads are counted right and runs compare with earlier ones.
+    { ...config.camera.synthetic, featuredShare: 0, seed: options.seed, realtime: true, durationSeconds: options.seconds },
     options.log.child({ part: 'camera' }),
   );
   const reads: string[] = [];

@@ -17,13 +17,11 @@ import type { Read } from '../../firmware/pipeline/read';
 import { SqliteReadStore } from '../../firmware/store/sqlite-read-store';
 import { CommandHandler } from '../../firmware/uplink/command-handler';
 import { UplinkClient } from '../../firmware/uplink/uplink-client';
-import { enroll } from '../../provisioning/enroll';
 import type { DeviceIdentity } from '../../provisioning/identity-files';
-import { EnrollmentTokens } from '../fleet/enrollment-tokens';
-import { initFleetCa } from '../fleet/fleet-ca-files';
-import { HubProcess } from '../hub/hub-process';
+import type { HubProcess } from '../hub/hub-process';
+import { PeakRss, startBenchHub } from './bench-hub';
 import { benchReads } from './bench-reads';
-import { quantile, round } from './stats';
+import { latencySummary, round, type LatencySummary } from './stats';
 
 export interface UplinkBenchOptions {
   dir: string;
@@ -52,10 +50,10 @@ export interface UplinkBenchResult {
   /** Backlog reads still not acknowledged when the last alert was acknowledged. */
   backlog_left_at_last_alert: number;
   /** Store write begun to the hub's ack received. */
-  alert_ms: Summary;
+  alert_ms: LatencySummary;
   alert_p99_ms: number;
   /** Store write begun to the device's durable mark of the ack. */
-  alert_marked_ms: Summary;
+  alert_marked_ms: LatencySummary;
   /** Peak resident memory of the device (this process) while uploading, MB. */
   rss_mb: number;
   hub_peak_rss_mb: number | null;
@@ -63,29 +61,16 @@ export interface UplinkBenchResult {
 
 const MB = 1024 * 1024;
 
-interface Summary {
-  median: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-function summary(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { median: round(quantile(sorted, 0.5), 1), p95: round(quantile(sorted, 0.95), 1), p99: round(quantile(sorted, 0.99), 1), max: round(sorted[sorted.length - 1], 1) };
-}
-
 export async function runUplinkBench(o: UplinkBenchOptions): Promise<UplinkBenchResult> {
   const root = mkdtempSync(path.join(o.dir, 'sightline-uplink-bench-'));
-  const hubDir = path.join(root, 'hub');
   const deviceDir = path.join(root, 'device');
   let hub: HubProcess | null = null;
   let store: SqliteReadStore | null = null;
   try {
     o.onPhase?.('starting the hub and enrolling the device');
-    await initFleetCa(hubDir, 'Sightline bench fleet CA');
-    hub = await HubProcess.start({ dir: hubDir, extra: ['--health-minutes', '0'] });
-    const identity = await enrollDevice(hubDir, hub, path.join(deviceDir, 'identity'), o.log);
+    const started = await startBenchHub(root, o.log);
+    hub = started.hub;
+    const identity = started.identity;
     const needed = (o.reads + o.backlog) * (o.cropBytes + 1024) + 64 * MB;
     store = await SqliteReadStore.open(deviceDir, { quotas: { ringBytes: needed, protectedBytes: 256 * MB }, log: o.log });
 
@@ -102,7 +87,7 @@ export async function runUplinkBench(o: UplinkBenchOptions): Promise<UplinkBench
     o.onPhase?.(`uploading the backlog with an alert every ${o.alertEveryMs} ms`);
     const alerts = await alertsDuringBacklog(store, identity, hub.port, o, rss, reads);
     rss.stop();
-    const alertMs = summary(alerts.received);
+    const alertMs = latencySummary(alerts.received);
     return {
       reads: o.reads,
       crop_bytes: o.cropBytes,
@@ -116,7 +101,7 @@ export async function runUplinkBench(o: UplinkBenchOptions): Promise<UplinkBench
       backlog_left_at_last_alert: alerts.backlogLeft,
       alert_ms: alertMs,
       alert_p99_ms: alertMs.p99,
-      alert_marked_ms: summary(alerts.marked),
+      alert_marked_ms: latencySummary(alerts.marked),
       rss_mb: round(rss.peak / MB, 1),
       hub_peak_rss_mb: hub.peakRssMb() === null ? null : round(hub.peakRssMb()!, 1),
     };
@@ -127,21 +112,12 @@ export async function runUplinkBench(o: UplinkBenchOptions): Promise<UplinkBench
   }
 }
 
-async function enrollDevice(hubDir: string, hub: HubProcess, identityDir: string, log: Logger): Promise<DeviceIdentity> {
-  const tokens = await EnrollmentTokens.open(hubDir);
-  try {
-    const { token } = await tokens.create({ ttlMs: 600_000, note: 'bench uplink' });
-    return await enroll({ hubUrl: `https://127.0.0.1:${hub.enrollPort}`, token, deviceId: 'bench-device', identityDir, log });
-  } finally {
-    await tokens.close();
-  }
-}
-
-async function storeReads(store: SqliteReadStore, next: (count: number) => Read[], count: number): Promise<void> {
+export async function storeReads(store: SqliteReadStore, next: (count: number) => Read[], count: number): Promise<void> {
   for (let done = 0; done < count; done += 500) await store.putMany(next(Math.min(500, count - done)));
 }
 
-function client(store: SqliteReadStore, identity: DeviceIdentity, port: number, o: UplinkBenchOptions): UplinkClient {
+/** The uplink client a bench uses: the appliance's, with the bench's batching settings. */
+export function benchUplinkClient(store: SqliteReadStore, identity: DeviceIdentity, port: number, o: Pick<UplinkBenchOptions, 'dir' | 'batchReads' | 'windowBatches' | 'maxBufferedBytes' | 'log'>): UplinkClient {
   const commands = new CommandHandler({ store, health: () => Promise.reject(new Error('no health in the bench')), hotlistDir: path.join(o.dir, 'unused-hotlists'), log: o.log });
   return new UplinkClient({
     identity: () => identity,
@@ -153,7 +129,7 @@ function client(store: SqliteReadStore, identity: DeviceIdentity, port: number, 
 }
 
 async function uploadAll(store: SqliteReadStore, identity: DeviceIdentity, port: number, o: UplinkBenchOptions, rss: PeakRss): Promise<{ seconds: number }> {
-  const uplink = client(store, identity, port, o);
+  const uplink = benchUplinkClient(store, identity, port, o);
   let acked = 0;
   const done = new Promise<void>((resolve) =>
     uplink.on('acked', (ids) => {
@@ -178,7 +154,7 @@ async function alertsDuringBacklog(
   rss: PeakRss,
   next: (count: number) => Read[],
 ): Promise<{ received: number[]; marked: number[]; backlogLeft: number }> {
-  const uplink = client(store, identity, port, o);
+  const uplink = benchUplinkClient(store, identity, port, o);
   const started = new Map<string, number>();
   const received: number[] = [];
   const marked: number[] = [];
@@ -225,22 +201,4 @@ async function alertsDuringBacklog(
   rss.sample();
   await uplink.stop();
   return { received, marked, backlogLeft };
-}
-
-class PeakRss {
-  peak = 0;
-  private timer: NodeJS.Timeout | null = null;
-
-  start(): void {
-    this.timer ??= setInterval(() => this.sample(), 50);
-  }
-
-  sample(): void {
-    this.peak = Math.max(this.peak, process.memoryUsage.rss());
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
 }

@@ -200,3 +200,58 @@ export async function benchUplinkCommand(options: UplinkBenchCommandOptions): Pr
   out(JSON.stringify({ reads_per_s: result.reads_per_s, alert_p99_ms: result.alert_p99_ms, rss_mb: result.rss_mb }));
   return 0;
 }
+
+export interface HotlistBenchCommandOptions {
+  config?: string;
+  dir?: string;
+  entries: number;
+  reads: number;
+  pairs: number;
+  backlog: number;
+  alerts: number;
+  vehicleEveryMs: number;
+  seed: number;
+  json?: boolean;
+}
+
+/**
+ * `sightline bench hotlist`: match time per read against a large set of lists, fuzzy false
+ * positives on random plate pairs, and the time from the tracker emitting a hit to the hub's
+ * acknowledgement of its alert behind an upload backlog.
+ */
+export async function benchHotlistCommand(options: HotlistBenchCommandOptions): Promise<number> {
+  const { config, log } = loadContext(options.config, 'error');
+  const dir = path.resolve(options.dir ?? tmpdir());
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`bench hotlist: ${dir} is not a directory`);
+  const progress = (phase: string) => process.stderr.write(`bench hotlist: ${phase}\n`);
+  const { runMatchBench } = await import('../bench/hotlist-bench');
+  const { runAlertBench } = await import('../bench/alert-bench');
+  progress(`matching ${options.reads} reads against ${options.entries} entries; ${options.pairs} random pairs for fuzzy false positives`);
+  const match = runMatchBench({ entries: options.entries, reads: options.reads, seed: options.seed, pairs: options.pairs });
+  const alert = await runAlertBench({
+    dir,
+    entries: options.entries,
+    backlog: options.backlog,
+    alerts: options.alerts,
+    vehicleEveryMs: options.vehicleEveryMs,
+    cropBytes: 20 * 1024,
+    seed: options.seed,
+    tracker: config.pipeline.tracker,
+    batchReads: config.uplink.batchReads,
+    windowBatches: config.uplink.windowBatches,
+    maxBufferedBytes: Math.round(config.uplink.maxBufferedMB * 1024 * 1024),
+    log,
+    onPhase: progress,
+  });
+  if (!options.json) {
+    out(`match: ${match.entries} entries (built in ${match.build_ms} ms), ${match.reads} reads of ${match.texts_per_read} texts each: median ${match.match_median_ms} ms, p99 ${match.match_p99_ms} ms, max ${match.match_max_ms} ms`);
+    out(`  hits by rule: exact ${match.hits.exact}, alternative ${match.hits.alternative}, wildcard ${match.hits.wildcard}, fuzzy ${match.hits.fuzzy}`);
+    out(`fuzzy false positives on ${match.fuzzy_pairs} random pairs differing in 2+ characters: ${match.fuzzy_false_positives} (with two confusables allowed: ${match.fuzzy_false_positives_cap2})`);
+    out(`alerts behind a ${alert.backlog}-read backlog, tracker emit to hub ack: median ${alert.alert_ms.median} ms, p95 ${alert.alert_ms.p95} ms, p99 ${alert.alert_ms.p99} ms, max ${alert.alert_ms.max} ms (${alert.alerts} alerts; at least ${alert.backlog_min_queued} backlog reads queued at each, ${alert.backlog_uploaded} uploaded meanwhile)`);
+    out(`  ... emit to stored (matched, frame encoded, sealed): median ${alert.stored_ms.median} ms, p99 ${alert.stored_ms.p99} ms; frame JPEG median ${alert.frame_jpeg_kb_median} kB; ${alert.frames_missing} without a frame; device peak RSS ${alert.rss_mb} MB`);
+  } else {
+    out(JSON.stringify({ match, alert }));
+  }
+  out(JSON.stringify({ match_p99_ms: match.match_p99_ms, alert_p99_ms: alert.alert_p99_ms, fuzzy_false_positives: match.fuzzy_false_positives }));
+  return 0;
+}

@@ -34,7 +34,8 @@ function printErrors(parsed: ParsedHotlist, file: string): void {
  * `sightline hotlist load FILE [--list NAME] [--format csv|json] [--skip-bad-rows] [--json]`:
  * checks every row, then replaces each list the file names (or NAME) whole. Bad rows are printed
  * with their row number and field, and nothing is loaded (exit 2) unless --skip-bad-rows.
- * A running appliance picks the change up when it next reloads its lists.
+ * A running appliance picks the change up within a second (it watches DATA/hotlists), at the
+ * latest after hotlist.reloadSeconds.
  */
 export async function hotlistLoadCommand(file: string, options: { list?: string; format?: string; skipBadRows?: boolean; config?: string; json?: boolean }): Promise<number> {
   if (options.format !== undefined && options.format !== 'csv' && options.format !== 'json') throw new CliError(`--format must be csv or json (got "${options.format}")`);

@@ -1,14 +1,16 @@
 /**
- * `sightline hub ...`: the reference central hub. `serve` runs it; `devices`, `reads`, `health`,
- * `revoke` and `send` work on its database (DIR/hub.sqlite) from another process while it runs.
+ * `sightline hub ...`: the reference central hub. `serve` runs it; `devices`, `reads`, `alerts`,
+ * `health`, `revoke` and `send` work on its database (DIR/hub.sqlite) from another process while it runs.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import type { HealthReport } from '../../firmware/health/health-report';
 import { createLogger, type LogLevel } from '../../firmware/main/logger';
 import { commandSchema, LIMITS, type Command, type CommandName } from '../../firmware/uplink/protocol';
 import { CA_CERT_FILE, FleetCaError, initFleetCa, loadFleetCa } from '../fleet/fleet-ca-files';
+import { alertImages, listAlerts, type HubAlertRow } from '../hub/alerts-view';
+import { evidenceLine, matchLines } from '../hub/alert-text';
 import { revokeDeviceCertificates } from '../hub/certificates-table';
 import { getCommand, queueCommand, type CommandRow } from '../hub/commands-table';
 import { deviceExists, listDevices } from '../hub/devices-table';
@@ -180,6 +182,73 @@ export async function hubReadsCommand(options: DirOptions & { device?: string; a
   return 0;
 }
 
+export interface HubAlertsOptions extends DirOptions {
+  device?: string;
+  limit?: number;
+  /** Write each alert's plate crop and full frame here, as <readId>-crop.jpg and <readId>-frame.jpg (0600). */
+  saveImages?: string;
+}
+
+/**
+ * `sightline hub alerts`: the newest alerts with what an officer needs to confirm them: the read,
+ * each match with its list, case and synopsis, stale lists, the advisory, and the evidence's size;
+ * --save-images writes the crop and frame so they can be compared by eye.
+ */
+export async function hubAlertsCommand(options: HubAlertsOptions): Promise<number> {
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) throw new CliError('--limit must be an integer of at least 1');
+  const imageDir = options.saveImages === undefined ? null : path.resolve(options.saveImages);
+  if (imageDir !== null) {
+    try {
+      mkdirSync(imageDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new CliError(`--save-images: cannot create ${imageDir}: ${(err as Error).message}`);
+    }
+  }
+  const shown = await withHub(options, async (db) => {
+    const alerts = await listAlerts(db, { device: options.device, limit: options.limit });
+    const saved: { alert: HubAlertRow; files: SavedImages | null }[] = [];
+    // One alert's images in memory at a time: frames are up to 8 MiB each.
+    for (const alert of alerts) saved.push({ alert, files: imageDir === null ? null : saveImages(imageDir, alert, await alertImages(db, alert.deviceId, alert.readId)) });
+    return saved;
+  });
+  if (options.json) {
+    out(JSON.stringify(shown.map(({ alert, files }) => (files === null ? alert : { ...alert, images: files }))));
+    return 0;
+  }
+  if (shown.length === 0) out('no alerts');
+  for (const { alert: a, files } of shown) {
+    out(`${time(a.raisedAt)}  ALERT ${a.deviceId} ${a.readId}  ${a.plate}  confidence ${a.confidence.toFixed(2)}  (received ${time(a.receivedAt)})`);
+    matchLines(a.alert).forEach((line) => out(`  ${line}`));
+    a.alert.advisory.split('\n').forEach((line) => out(`  ${line}`));
+    out(`  ${evidenceLine(a.alert, a.frameBytes, a.cropBytes)}`);
+    if (files !== null) out(`  saved ${[files.crop, files.frame].filter((f) => f !== null).join(', ')}`);
+  }
+  return 0;
+}
+
+interface SavedImages {
+  crop: string;
+  frame: string | null;
+}
+
+/** Writes the crop and frame 0600 (evidence: readable by the officer's account only). */
+function saveImages(dir: string, alert: HubAlertRow, images: { crop: Buffer; frame: Buffer | null } | null): SavedImages | null {
+  if (images === null) return null;
+  // The id comes from the device: nothing in it may leave the directory.
+  const name = alert.readId.replace(/[^A-Za-z0-9_-]/g, '_');
+  const write = (file: string, bytes: Buffer): string => {
+    const target = path.join(dir, file);
+    try {
+      writeFileSync(target, bytes, { mode: 0o600 });
+      chmodSync(target, 0o600); // a file that was there keeps its mode otherwise
+    } catch (err) {
+      throw new CliError(`--save-images: cannot write ${target}: ${(err as Error).message}`);
+    }
+    return target;
+  };
+  return { crop: write(`${name}-crop.jpg`, images.crop), frame: images.frame === null ? null : write(`${name}-frame.jpg`, images.frame) };
+}
+
 /** `sightline hub health`: each device's last health report. */
 export async function hubHealthCommand(options: DirOptions & { device?: string }): Promise<number> {
   const rows = await withHub(options, (db) => lastHealth(db, options.device));
@@ -207,6 +276,8 @@ export function healthLines(h: HealthReport): string[] {
     `camera ${h.camera.fps.toFixed(1)} fps, ${h.camera.frames} frames, ${h.camera.dropped} dropped; recognizer latency median ${h.recognizer.latencyMsMedian ?? '-'} ms, p95 ${h.recognizer.latencyMsP95 ?? '-'} ms`,
     `store ${h.store.reads} reads, lost ${h.store.lostNotUploaded} before upload, ${h.store.lostReads} not stored; uplink queue ${h.uplink.queueDepth}, last upload ${time(h.uplink.lastUploadAt)}`,
     `certificate until ${time(h.uplink.certificateNotAfter)}, software ${h.software.version} (node ${h.software.node})`,
+    ...(h.hotlists === undefined ? [] : [`hotlists: ${h.hotlists.length === 0 ? 'none' : h.hotlists.map((l) => `${l.name} (${l.entries} entries, refreshed ${time(l.refreshedAt)}${l.stale ? ', STALE' : ''})`).join(', ')}`]),
+    ...(h.warnings ?? []).map((w) => `WARNING: ${w}`),
   ];
 }
 

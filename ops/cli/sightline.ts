@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../../firmware/config/config-error';
 import { CliError } from './cli-error';
 import { SPLITS, type Split } from '../bench/holdout';
+import type { HotlistBenchCommandOptions } from './bench-command';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -215,6 +216,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .action(run(async (options: { dir?: string; device?: string; alerts?: boolean; limit?: number; json?: boolean }) => (await hubCmd()).hubReadsCommand(options)));
   hub
+    .command('alerts')
+    .description('alerts the hub stored, newest first: matches, case, advisory, evidence size; --save-images to check them by eye')
+    .addOption(hubDirOption())
+    .option('--device <id>', 'only this device\'s')
+    .option('--limit <n>', 'at most this many', positiveInt, 20)
+    .option('--save-images <dir>', 'write each alert\'s <readId>-crop.jpg and <readId>-frame.jpg there (0600)')
+    .option('--json', 'print JSON')
+    .action(run(async (options: { dir?: string; device?: string; limit?: number; saveImages?: string; json?: boolean }) => (await hubCmd()).hubAlertsCommand(options)));
+  hub
     .command('health')
     .description('the last health report of each device (or one)')
     .addOption(hubDirOption())
@@ -266,6 +276,35 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-buffered-mb <mb>', 'socket buffer the backlog may fill (default: uplink.maxBufferedMB)', positiveNumber)
     .option('--json', 'print the full result as JSON; the last line is always the JSON summary')
     .action(run(async (options: { config?: string; dir?: string; reads: number; backlog: number; cropBytes: number; alerts: number; alertEveryMs: number; batchReads?: number; windowBatches?: number; maxBufferedMb?: number; json?: boolean }) => (await import('./bench-command')).benchUplinkCommand(options)));
+
+  bench
+    .command('hotlist')
+    .description('hotlist matching: ms per read against 100,000 entries, fuzzy false positives on random pairs, tracker-to-hub alert latency behind a 50,000-read backlog')
+    .addOption(configOption())
+    .option('--dir <dir>', 'where the throwaway hub and device directories go (default the temp directory)')
+    .option('--entries <n>', 'hotlist entries across three lists', positiveInt, 100_000)
+    .option('--reads <n>', 'reads matched for the match time', positiveInt, 20_000)
+    .option('--pairs <n>', 'random plate pairs differing in 2+ characters', positiveInt, 10_000)
+    .option('--backlog <n>', 'reads queued for upload while alerts are measured', positiveInt, 50_000)
+    .option('--alerts <n>', 'hits measured (as many passing vehicles that hit nothing go between them)', positiveInt, 100)
+    .option('--vehicle-every-ms <ms>', 'one vehicle this often', positiveInt, 250)
+    .option('--seed <n>', 'seed for lists, reads and pairs', (v: string) => Number(v), 1)
+    .option('--json', 'print the full result as JSON; the last line is always the JSON summary')
+    .action(run(async (options: HotlistBenchCommandOptions) => (await import('./bench-command')).benchHotlistCommand(options)));
+
+  program
+    .command('alerts')
+    .description('the alerts kept on this device, newest first, with matches and the confirm advisory; the access is recorded with user, agency, purpose and case (all required)')
+    .option('--since <iso>', 'only alerts first seen at or after this time')
+    .option('--limit <n>', 'at most this many (1 to 1000)', positiveInt, 20)
+    .option('--save-images <dir>', 'also write <readId>-crop.jpg and <readId>-frame.jpg (0600) into this folder, for visual confirmation')
+    .option('--user <name>', 'who is looking')
+    .option('--agency <name>', 'their agency')
+    .option('--purpose <text>', 'what for ("investigation" alone is not a purpose)')
+    .option('--case <number>', 'case or incident number')
+    .addOption(configOption())
+    .option('--json', 'print one JSON array')
+    .action(run(async (options: { since?: string; limit?: number; saveImages?: string; user?: string; agency?: string; purpose?: string; case?: string; config?: string; json?: boolean }) => (await import('./alerts-command')).alertsCommand(options)));
 
   const hotlist = program.command('hotlist').description('hotlists kept on this device: load from a file, list');
   hotlist

@@ -1,30 +1,22 @@
+import { alertRecordOf } from '../../firmware/hotlist/alert';
 import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import * as path from 'node:path';
-import { checkAccessRequest, FileDataAccessLog } from '../../firmware/audit/data-access';
-import { openConfiguredStore } from '../../firmware/main/store-options';
 import type { ReadStoreStats } from '../../firmware/store/read-store';
 import type { SqliteReadStore } from '../../firmware/store/sqlite-read-store';
 import { CliError } from './cli-error';
-import { loadContext, out } from './cli-context';
+import { out } from './cli-context';
+import { withStore as withConfiguredStore } from './configured-store';
+import { accessRequestOf, recordAccess, type AccessOptions } from './plate-data-access';
 
-/** The file the CLI records plate-data access in, inside the data directory. */
-export const ACCESS_LOG_FILE = 'access-log.jsonl';
+export { ACCESS_LOG_FILE } from './plate-data-access';
 
 interface StoreCommandOptions {
   config?: string;
   json?: boolean;
 }
 
-/** Opens the configured store, runs `fn`, closes it. Logs go to stderr at warn and above. */
-async function withStore<T>(options: StoreCommandOptions, fn: (store: SqliteReadStore, dataDir: string) => Promise<T>): Promise<T> {
-  const { config, log } = loadContext(options.config, 'warn');
-  const store = await openConfiguredStore(config, log.child({ part: 'store' }));
-  try {
-    return await fn(store, path.resolve(config.store.dataDir));
-  } finally {
-    await store.close();
-  }
+function withStore<T>(options: StoreCommandOptions, fn: (store: SqliteReadStore, dataDir: string) => Promise<T>): Promise<T> {
+  return withConfiguredStore(options.config, fn);
 }
 
 function who(user: string | undefined): string {
@@ -100,23 +92,18 @@ export async function storeCorrectCommand(id: string, options: StoreCommandOptio
  */
 export async function storeShowCommand(
   id: string,
-  options: StoreCommandOptions & { user?: string; agency?: string; purpose?: string; case?: string; crop?: string },
+  options: StoreCommandOptions & AccessOptions & { crop?: string },
 ): Promise<number> {
-  const request = checkAccessRequest({ user: options.user, agency: options.agency, purpose: options.purpose, caseNumber: options.case });
-  if ('problem' in request) throw new CliError(`store show: ${request.problem} (--user, --agency, --purpose, --case)`);
+  const request = accessRequestOf('store show', options);
   return withStore(options, async (store, dataDir) => {
-    await new FileDataAccessLog(path.join(dataDir, ACCESS_LOG_FILE)).record({
-      ...request,
-      at: new Date().toISOString(),
-      via: 'cli',
-      action: 'show read',
-      terms: [id],
-    });
+    await recordAccess(dataDir, request, 'show read', [id]);
     const read = await store.get(id);
     if (read === null) throw new CliError(`store show: no read ${id}`);
-    const { crop, ...shown } = read;
+    const { crop, alert, ...shown } = read;
     if (options.crop !== undefined) writeFileSync(options.crop, crop, { mode: 0o600 });
-    out(JSON.stringify({ ...shown, firstSeen: new Date(read.firstSeen).toISOString(), lastSeen: new Date(read.lastSeen).toISOString(), cropBytes: crop.length }));
+    // An alert's frame is a JPEG of hundreds of kB: its size here; `sightline alerts --save-images` writes it.
+    const alertShown = alert === null ? null : { ...alertRecordOf(alert), frameBytes: alert.frame?.jpeg.length ?? null };
+    out(JSON.stringify({ ...shown, firstSeen: new Date(read.firstSeen).toISOString(), lastSeen: new Date(read.lastSeen).toISOString(), cropBytes: crop.length, alert: alertShown }));
     return 0;
   });
 }

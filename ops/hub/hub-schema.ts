@@ -1,6 +1,7 @@
 /**
  * The hub database's schema, as numbered migrations (PRAGMA user_version holds the last applied).
- * Reads are keyed (device_id, read_id) so a resent batch is stored once; crops are BLOBs.
+ * Reads and alerts are keyed (device_id, read_id) so a resent batch is stored once; crops and
+ * frames are BLOBs.
  */
 export interface HubMigration {
   version: number;
@@ -82,6 +83,24 @@ export const HUB_MIGRATIONS: readonly HubMigration[] = [
         report TEXT NOT NULL
       );
       CREATE INDEX health_device ON health(device_id, seq);
+    `,
+  },
+  {
+    version: 2,
+    description: 'alerts: hotlist hits with their matches, advisory and full frame',
+    sql: `
+      -- One row per alert, beside its read (reads keeps the plate and crop): the alert record
+      -- (matches, advisory, frame size, frameMissing) as JSON, the frame JPEG as a BLOB.
+      CREATE TABLE alerts (
+        device_id TEXT NOT NULL,
+        read_id TEXT NOT NULL,
+        raised_at INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        frame BLOB,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (device_id, read_id)
+      );
+      CREATE INDEX alerts_raised ON alerts(raised_at);
     `,
   },
 ];

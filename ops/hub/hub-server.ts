@@ -14,7 +14,7 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from '../../drivers/log';
 import { silentLogger } from '../../drivers/log';
 import { healthReportSchema, type HealthReport } from '../../firmware/health/health-report';
-import { commandSchema, MAX_MESSAGE_BYTES, SUBPROTOCOL, type Command } from '../../firmware/uplink/protocol';
+import { commandSchema, MAX_MESSAGE_BYTES, SUBPROTOCOL, type Command, type UploadRead } from '../../firmware/uplink/protocol';
 import { certificateFacts } from '../../provisioning/certificates';
 import { issueDeviceCertificate, type CaMaterial } from '../fleet/certificate-authority';
 import { certificateStatus, recordCertificate, revokeDeviceCertificates, revokedSince } from './certificates-table';
@@ -79,6 +79,8 @@ export interface HubStats {
   /** Batches committed. */
   batches: number;
   readsStored: number;
+  /** Alerts newly stored (with their matches, advisory and frame). */
+  alertsStored: number;
   duplicates: number;
   refusedUpgrades: number;
   refusedHandshakes: number;
@@ -88,14 +90,15 @@ export interface HubStats {
 
 /**
  * Events: 'connected' (deviceId), 'disconnected' (deviceId, code), 'stored' (deviceId, batchId,
- * lane, BatchResult), 'reply' (deviceId, commandId, StoredReply), 'health' (deviceId, HealthReport),
+ * lane, BatchResult), 'alert' (deviceId, UploadRead) once for each alert newly stored (after its
+ * batch committed; never for a duplicate), 'reply' (deviceId, commandId, StoredReply), 'health' (deviceId, HealthReport),
  * 'refused' (reason) for an upgrade refused after TLS.
  */
 export class HubServer extends EventEmitter {
   private readonly connections = new Map<string, DeviceConnection>();
   private readonly lanes = new LaneQueue();
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly counters = { received: 0, batches: 0, readsStored: 0, duplicates: 0, refusedUpgrades: 0, refusedHandshakes: 0 };
+  private readonly counters = { received: 0, batches: 0, readsStored: 0, alertsStored: 0, duplicates: 0, refusedUpgrades: 0, refusedHandshakes: 0 };
   private polling = false;
   private pollAgain = false;
   private closing: Promise<void> | null = null;
@@ -359,13 +362,26 @@ export class HubServer extends EventEmitter {
 
   private async storeBatch(connection: DeviceConnection, message: ReadsMessage): Promise<BatchResult> {
     this.counters.received++;
-    const result = await this.lanes.enqueue(message.lane, () => this.writer.store(connection.deviceId, message.batch, message.lane, message.reads, Date.now()));
+    const { newAlerts, ...result } = await this.lanes.enqueue(message.lane, () => this.writer.store(connection.deviceId, message.batch, message.lane, message.reads, Date.now()));
     this.counters.batches++;
     this.counters.readsStored += result.stored;
+    this.counters.alertsStored += newAlerts.length;
     this.counters.duplicates += result.duplicates;
     if (result.duplicates > 0) this.o.log.info({ deviceId: connection.deviceId, batch: message.batch, duplicates: result.duplicates }, 'reads already stored; not stored again');
+    for (const read of newAlerts) this.emitAlert(connection.deviceId, read);
     this.emit('stored', connection.deviceId, message.batch, message.lane, result);
     return result;
+  }
+
+  /** A listener that throws must not cost the batch its ack (the alert is stored). */
+  private emitAlert(deviceId: string, read: UploadRead): void {
+    const best = read.alert?.matches[0];
+    this.o.log.info({ deviceId, readId: read.id, plate: read.plate, rule: best?.rule, list: best?.entry.list, caseNumber: best?.entry.caseNumber }, 'alert stored');
+    try {
+      this.emit('alert', deviceId, read);
+    } catch (err) {
+      this.o.log.error({ deviceId, readId: read.id, err: (err as Error).message }, "an 'alert' listener threw");
+    }
   }
 
   private async onReply(connection: DeviceConnection, message: ReplyMessage): Promise<void> {

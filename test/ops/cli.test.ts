@@ -118,6 +118,39 @@ describe('sightline command line (real processes)', function () {
     assert.match(status.stdout, /"deviceId"/);
   });
 
+  it('raises alerts for the demo hotlist\'s plates (make run): on the device, at the hub with the frame, and in `sightline alerts`', async () => {
+    const dataDir = path.join(tmp(), 'data');
+    // Every vehicle carries one of the demo plates, so a short run is sure to see hits.
+    const config = writeConfig(tmp(), SMALL_SCENE(dataDir).replace('vehiclesPerMinute: 40 }', 'vehiclesPerMinute: 40, featuredShare: 1 }'));
+    const result = await runCli(['run', '--demo-hub', '--config', config, '--for', '20', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.lines.slice(0, -1).map((l) => JSON.parse(l) as { alert?: string; rule?: string; list?: string; hub?: string; readId?: string; frameBytes?: number | null });
+    const raised = lines.filter((l) => l.alert !== undefined);
+    const atHub = lines.filter((l) => l.hub === 'alert');
+    assert.ok(raised.length >= 1, `the device raised alerts: ${result.stdout}`);
+    assert.ok(raised.every((l) => l.list === 'DEMO' && ['exact', 'alternative', 'wildcard', 'fuzzy'].includes(l.rule ?? '')));
+    assert.ok(atHub.length >= 1, `alerts reached the hub: ${result.stdout}`);
+    for (const l of atHub) {
+      assert.ok(raised.some((r) => r.alert === l.readId), `hub alert ${l.readId} is one the device raised`);
+      assert.ok((l.frameBytes ?? 0) > 10_000, 'the full frame travelled with it');
+    }
+
+    const hubAlerts = await runCli(['hub', 'alerts', '--dir', path.join(dataDir, 'demo-hub'), '--json']);
+    assert.equal(hubAlerts.code, 0, hubAlerts.stderr);
+    const kept = JSON.parse(hubAlerts.lines[0]) as { readId: string; alert: { advisory: string; matches: { entry: { caseNumber: string } }[] } }[];
+    assert.equal(kept.length, atHub.length);
+    assert.match(kept[0].alert.advisory, /Confirm the plate characters visually/);
+    assert.match(kept[0].alert.matches[0].entry.caseNumber, /^DEMO-000\d$/);
+
+    const refused = await runCli(['alerts', '--config', config, '--user', 'tech1', '--json']);
+    assert.equal(refused.code, 2, 'alerts shows plates: refused without agency, purpose and case');
+    const local = await runCli(['alerts', '--config', config, '--user', 'tech1', '--agency', 'County SO', '--purpose', 'quarterly hotlist check', '--case', 'QA-2026-4', '--json']);
+    assert.equal(local.code, 0, local.stderr);
+    const onDevice = JSON.parse(local.lines[0]) as { id: string; alert: { frameBytes: number | null } | null }[];
+    assert.equal(onDevice.length, raised.length);
+    assert.ok(onDevice.every((a) => (a.alert?.frameBytes ?? 0) > 10_000));
+  });
+
   it('refuses a GStreamer pipeline that does not parse, naming the element', async () => {
     const config = writeConfig(tmp(), `camera:\n  source: gstreamer\n  gstreamer:\n    preset: custom\n    pipeline: "videotestsrc ! nosuchelement ! appsink"\nstore:\n  dataDir: ${tmp()}/data\n`);
     const result = await runCli(['run', '--config', config, '--for', '5']);

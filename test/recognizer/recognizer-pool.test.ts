@@ -72,6 +72,21 @@ describe('RecognizerPool (real worker threads)', function () {
     assert.ok(results.every((r) => r.width === 1280 && r.candidates.length > 0));
   });
 
+  it('hands a frame with candidates back, pixels intact, for alert evidence; a frame without candidates is not', async () => {
+    pool = await RecognizerPool.start({ workers: 1 });
+    const sent = copyImage(frames[0]);
+    const original = copyImage(frames[0]);
+    const result = await pool.recognize(sent);
+    assert.ok(result.candidates.length > 0);
+    assert.ok(result.image?.kind === 'bgr' && original.kind === 'bgr');
+    assert.equal(result.image.width, 1280);
+    assert.ok(result.image.pixels.equals(original.pixels));
+    const blank: FrameImage = { kind: 'bgr', width: 640, height: 360, pixels: Buffer.alloc(640 * 360 * 3, 90) };
+    const empty = await pool.recognize(blank);
+    assert.equal(empty.candidates.length, 0);
+    assert.equal(empty.image, undefined);
+  });
+
   it('answers a corrupt image with an error naming it and goes on', async () => {
     pool = await RecognizerPool.start({ workers: 1 });
     const jpeg = cv.imencode('.jpg', new cv.Mat(50, 50, cv.CV_8UC3, [1, 2, 3]));

@@ -3,6 +3,7 @@ import { silentLogger } from '../../log';
 import { CameraError } from '../camera-error';
 import type { Frame, FrameSource, PlateTruth } from '../frame';
 import { FramePacer } from '../frame-pacer';
+import { featuredPlateProblem } from './featured-plates';
 import { TrafficRenderer } from './traffic-renderer';
 import {
   DEFAULT_SCENE_OPTIONS,
@@ -29,6 +30,10 @@ export interface SyntheticTrafficOptions {
   nightFraction: number;
   /** Scene seconds after which read() returns null; null runs forever. */
   durationSeconds: number | null;
+  /** Plates (each fitting a PLATE_FORMATS entry) shown on featuredShare of the vehicles: a demo hotlist's plates. */
+  featuredPlates: readonly string[];
+  /** Share of vehicles, 0..1, carrying a featured plate instead of a random one; 0 (the default) features none. */
+  featuredShare: number;
 }
 
 export const DEFAULT_SYNTHETIC_OPTIONS: SyntheticTrafficOptions = {
@@ -40,6 +45,9 @@ export const DEFAULT_SYNTHETIC_OPTIONS: SyntheticTrafficOptions = {
   vehiclesPerMinute: DEFAULT_SCENE_OPTIONS.vehiclesPerMinute,
   nightFraction: DEFAULT_SCENE_OPTIONS.nightFraction,
   durationSeconds: null,
+  // None by default, so benchmarks that build the source directly see the traffic they always did.
+  featuredPlates: DEFAULT_SCENE_OPTIONS.featuredPlates,
+  featuredShare: DEFAULT_SCENE_OPTIONS.featuredShare,
 };
 
 /** A vehicle of the scene and what was shown of it, for benchmarks to score reads against. */
@@ -59,12 +67,13 @@ export interface VehicleTruth {
 
 type NumberRule = { min: number; max: number; integer?: boolean; minExclusive?: boolean };
 
-const RULES: Record<'width' | 'height' | 'fps' | 'vehiclesPerMinute' | 'nightFraction', NumberRule> = {
+const RULES: Record<'width' | 'height' | 'fps' | 'vehiclesPerMinute' | 'nightFraction' | 'featuredShare', NumberRule> = {
   width: { min: 320, max: 7680, integer: true },
   height: { min: 240, max: 4320, integer: true },
   fps: { min: 0, max: 120, minExclusive: true },
   vehiclesPerMinute: { min: 0, max: 600 },
   nightFraction: { min: 0, max: 1 },
+  featuredShare: { min: 0, max: 1 },
 };
 
 function describeRule(rule: NumberRule): string {
@@ -103,6 +112,13 @@ export function resolveSyntheticOptions(options: Partial<SyntheticTrafficOptions
   if (o.seed !== null && !(typeof o.seed === 'number' && Number.isSafeInteger(o.seed))) {
     throw new RangeError(`synthetic camera option seed must be an integer, or null for a random one, got ${String(o.seed)}`);
   }
+  if (!Array.isArray(o.featuredPlates)) {
+    throw new RangeError(`synthetic camera option featuredPlates must be a list of plates, got ${String(o.featuredPlates)}`);
+  }
+  for (const plate of o.featuredPlates) {
+    const problem = featuredPlateProblem(plate);
+    if (problem !== null) throw new RangeError(`synthetic camera option featuredPlates: ${JSON.stringify(plate)} ${problem}`);
+  }
   const seed = o.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
   return { ...o, seed };
 }
@@ -138,7 +154,10 @@ export class SyntheticTrafficSource implements FrameSource {
     this.description =
       `synthetic traffic ${o.width}x${o.height} @ ${o.fps} fps, seed ${o.seed}, ` +
       `${o.vehiclesPerMinute} vehicles/min, night ${Math.round(o.nightFraction * 100)}%` +
-      (o.durationSeconds === null ? '' : `, ${o.durationSeconds} s`);
+      (o.durationSeconds === null ? '' : `, ${o.durationSeconds} s`) +
+      (o.featuredShare > 0 && o.featuredPlates.length > 0
+        ? `, ${Math.round(o.featuredShare * 100)}% showing ${o.featuredPlates.join(' ')}`
+        : '');
   }
 
   /** Builds the scene and draws the road; safe to call twice. */
@@ -206,6 +225,8 @@ export class SyntheticTrafficSource implements FrameSource {
       seed: o.seed,
       vehiclesPerMinute: o.vehiclesPerMinute,
       nightFraction: o.nightFraction,
+      featuredPlates: o.featuredPlates,
+      featuredShare: o.featuredShare,
     });
     const renderer = new TrafficRenderer({ width: o.width, height: o.height, seed: o.seed, road: scene.roadLayout() });
     await renderer.prepare();

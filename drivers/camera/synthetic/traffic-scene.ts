@@ -1,5 +1,6 @@
 import type { Box, Point, Quad } from '../geometry';
 import { quadBounds } from '../geometry';
+import { featuredPlateProblem, featuredPlateText } from './featured-plates';
 import { randomPlateText, type PlateText } from './plate-text';
 import { Random } from './random';
 
@@ -24,6 +25,10 @@ export interface TrafficSceneOptions {
   crossingSeconds: readonly [number, number];
   maxOnScreen: number;
   directions: readonly TravelDirection[];
+  /** Plates (truth text, each fitting a PLATE_FORMATS entry) that a share of vehicles carry. */
+  featuredPlates: readonly string[];
+  /** Share of vehicles, 0..1, that carry one of featuredPlates instead of a random plate. */
+  featuredShare: number;
 }
 
 export const DEFAULT_SCENE_OPTIONS: Omit<TrafficSceneOptions, 'width' | 'height' | 'seed'> = {
@@ -32,6 +37,8 @@ export const DEFAULT_SCENE_OPTIONS: Omit<TrafficSceneOptions, 'width' | 'height'
   crossingSeconds: [1.5, 3],
   maxOnScreen: 3,
   directions: ['approaching', 'receding'],
+  featuredPlates: [],
+  featuredShare: 0,
 };
 
 /**
@@ -150,6 +157,12 @@ function checkSceneOptions(o: TrafficSceneOptions): void {
   if (o.directions.length === 0 || o.directions.some((d) => d !== 'approaching' && d !== 'receding')) {
     bad('directions', "a non-empty list of 'approaching' | 'receding'", o.directions.join(','));
   }
+  if (!(o.featuredShare >= 0 && o.featuredShare <= 1)) bad('featuredShare', 'a number in 0..1', o.featuredShare);
+  if (!Array.isArray(o.featuredPlates)) bad('featuredPlates', 'a list of plates', o.featuredPlates);
+  for (const plate of o.featuredPlates) {
+    const problem = featuredPlateProblem(plate);
+    if (problem !== null) throw new RangeError(`traffic scene option featuredPlates: ${JSON.stringify(plate)} ${problem}`);
+  }
 }
 
 export class TrafficScene {
@@ -159,6 +172,8 @@ export class TrafficScene {
   readonly scale: number;
   private readonly options: TrafficSceneOptions;
   private readonly rng: Random;
+  /** A stream of its own, so featuring plates leaves every other draw of the scene as it was. */
+  private readonly featuredRng: Random;
   private readonly vanishing: Point;
   private readonly vehicles: SceneVehicle[] = [];
   private nextId = 1;
@@ -170,12 +185,18 @@ export class TrafficScene {
 
   constructor(options: TrafficSceneOptions) {
     checkSceneOptions(options);
-    this.options = { ...options, crossingSeconds: [...options.crossingSeconds], directions: [...options.directions] };
+    this.options = {
+      ...options,
+      crossingSeconds: [...options.crossingSeconds],
+      directions: [...options.directions],
+      featuredPlates: [...options.featuredPlates],
+    };
     this.width = options.width;
     this.height = options.height;
     this.scale = Math.min(options.width / 1920, options.height / 1080);
     this.vanishing = { x: options.width / 2, y: -VANISHING_HEIGHTS * options.height };
     this.rng = Random.stream(options.seed, 'traffic-scene');
+    this.featuredRng = Random.stream(options.seed, 'featured-plates');
     this.lastLighting = this.rng.chance(options.nightFraction) ? 'night' : 'day';
     this.lastNoiseSigma = this.noiseFor(this.lastLighting);
     // The first arrival falls anywhere within one mean gap, so a scene does not open on a vehicle.
@@ -268,6 +289,13 @@ export class TrafficScene {
     return this.vanishing.x + this.perspective(y) * (lane + v.lateralOffset * v.plateWidthAtBottom);
   }
 
+  /** The random plate drawn, or in featuredShare of vehicles one of the featured plates instead. */
+  private plateFor(random: PlateText): PlateText {
+    const { featuredPlates, featuredShare } = this.options;
+    if (featuredPlates.length === 0 || featuredShare <= 0 || !this.featuredRng.chance(featuredShare)) return random;
+    return featuredPlateText(this.featuredRng.pick(featuredPlates), this.featuredRng);
+  }
+
   private interArrival(): number {
     return this.options.vehiclesPerMinute > 0 ? 60 / this.options.vehiclesPerMinute : Infinity;
   }
@@ -316,7 +344,7 @@ export class TrafficScene {
     const sideYaw = direction === 'approaching' ? 6 : -6;
     const base = {
       id: this.nextId,
-      plate: randomPlateText(rng),
+      plate: this.plateFor(randomPlateText(rng)),
       direction,
       lighting,
       plateWidthAtBottom,

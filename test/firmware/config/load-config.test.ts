@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { ConfigError, type ConfigErrorCode, type ConfigIssue } from '../../../firmware/config/config-error';
 import { loadConfig, MAX_CONFIG_BYTES, parseConfig } from '../../../firmware/config/load-config';
 import type { Config } from '../../../firmware/config/schema';
+import { DEMO_FEATURED_PLATES } from '../../../drivers/camera/synthetic/featured-plates';
 
 /** The error a config text gives; fails the test when it loads. */
 function configError(text: string, code: ConfigErrorCode = 'CONFIG_INVALID'): ConfigError {
@@ -46,7 +47,9 @@ describe('loadConfig', () => {
   it('gives every default without a file', () => {
     const config = loadConfig();
     assert.equal(config.camera.source, 'synthetic');
-    assert.deepEqual(config.camera.synthetic, { width: 1920, height: 1080, fps: 25, seed: null, vehiclesPerMinute: 30, nightFraction: 0.3 });
+    assert.deepEqual(config.camera.synthetic, {
+      width: 1920, height: 1080, fps: 25, seed: null, vehiclesPerMinute: 30, nightFraction: 0.3, featuredPlates: [...DEMO_FEATURED_PLATES], featuredShare: 0.1,
+    });
     assert.deepEqual(config.camera.gstreamer, {
       preset: 'usb', pipeline: null, device: '/dev/video0', url: null, sensorId: 0, width: 1920, height: 1080, fps: 30,
     });
@@ -71,7 +74,7 @@ describe('loadConfig', () => {
       purgeIntervalMinutes: 60,
     });
     assert.deepEqual(config.device, { id: null });
-    assert.deepEqual(config.hotlist, { staleAfterHours: 24 });
+    assert.deepEqual(config.hotlist, { staleAfterHours: 24, maxConfusable: 1, reloadSeconds: 60 });
     assert.deepEqual(config.uplink, {
       enabled: true,
       url: null,
@@ -114,7 +117,7 @@ describe('loadConfig', () => {
         },
         folder: { path: '/srv/frames', fps: 2.5, loop: true },
         video: { path: '/srv/clip.mp4', realtime: false, loop: true },
-        synthetic: { width: 640, height: 480, fps: 12, seed: 42, vehiclesPerMinute: 120, nightFraction: 0.75 },
+        synthetic: { width: 640, height: 480, fps: 12, seed: 42, vehiclesPerMinute: 120, nightFraction: 0.75, featuredPlates: ['ABC1234', '7XYZ123'], featuredShare: 0.5 },
         reconnect: { initialDelayMs: 250, maxDelayMs: 10000 },
       },
       recognizer: { workers: 3, threadsPerWorker: 2, detectLongSide: 1280, localizer: 'text', finderLongSide: 512, textFallbackBelow: 0.7, plateOcrModels: 1, minConfidence: 0.6, ocr: 'general' },
@@ -139,7 +142,7 @@ describe('loadConfig', () => {
         purgeIntervalMinutes: 15,
       },
       device: { id: 'cam-17.main-st' },
-      hotlist: { staleAfterHours: 12 },
+      hotlist: { staleAfterHours: 12, maxConfusable: 0, reloadSeconds: 30 },
       uplink: {
         enabled: false,
         url: 'wss://central.agency.example:8443',
@@ -169,7 +172,7 @@ describe('loadConfig', () => {
       '    fps: 15',
       '  folder: { path: /srv/frames, fps: 2.5, loop: true }',
       '  video: { path: /srv/clip.mp4, realtime: false, loop: true }',
-      '  synthetic: { width: 640, height: 480, fps: 12, seed: 42, vehiclesPerMinute: 120, nightFraction: 0.75 }',
+      '  synthetic: { width: 640, height: 480, fps: 12, seed: 42, vehiclesPerMinute: 120, nightFraction: 0.75, featuredPlates: [ABC1234, 7XYZ123], featuredShare: 0.5 }',
       '  reconnect: { initialDelayMs: 250, maxDelayMs: 10000 }',
       'recognizer: { workers: 3, threadsPerWorker: 2, detectLongSide: 1280, localizer: text, finderLongSide: 512, textFallbackBelow: 0.7, plateOcrModels: 1,',
       '  minConfidence: 0.6, ocr: general }',
@@ -192,7 +195,7 @@ describe('loadConfig', () => {
       '  retention: { readsDays: 180, hitsDays: 730, epochHours: 12 }',
       '  purgeIntervalMinutes: 15',
       'device: { id: cam-17.main-st }',
-      'hotlist: { staleAfterHours: 12 }',
+      'hotlist: { staleAfterHours: 12, maxConfusable: 0, reloadSeconds: 30 }',
       'uplink:',
       '  enabled: false',
       '  url: wss://central.agency.example:8443',
@@ -251,7 +254,7 @@ describe('loadConfig', () => {
     assert.deepEqual(issueAt(err, 'camera.synthetic.fsp'), {
       path: 'camera.synthetic.fsp',
       value: 12,
-      message: 'unknown key; allowed keys: width, height, fps, seed, vehiclesPerMinute, nightFraction',
+      message: 'unknown key; allowed keys: width, height, fps, seed, vehiclesPerMinute, nightFraction, featuredPlates, featuredShare',
       line: 3,
     });
     const top = issueAt(err, 'recognizr');
@@ -335,6 +338,23 @@ describe('loadConfig', () => {
     assert.deepEqual(issueAt(incomplete, 'pipeline.plateFormat.custom[0].pattern'), {
       path: 'pipeline.plateFormat.custom[0].pattern', value: undefined, message: 'missing; must be a regular expression (a string)', line: 4,
     });
+  });
+
+  it('refuses a featured plate the synthetic scene cannot draw, naming the key, the plate and the formats', () => {
+    const err = configError(
+      lines('camera:', '  synthetic:', '    featuredPlates:', '      - 8DEM123', '      - HELLO', '      - 12', '    featuredShare: 1.5'),
+    );
+    const hello = issueAt(err, 'camera.synthetic.featuredPlates[1]');
+    assert.equal(hello.value, 'HELLO');
+    assert.equal(hello.line, 5);
+    assert.match(hello.message, /^must fit one of the synthetic scene's plate formats: DLLLDDD \(california\), LLLDDDD \(three-letters-four-digits\), .*LLDDD \(five-character\); L is a letter other than I, O or Q, D a digit$/);
+    assert.match(err.message, /line 5: camera\.synthetic\.featuredPlates\[1\] = "HELLO": must fit one of the synthetic scene's plate formats: DLLLDDD/);
+    assert.equal(issueAt(err, 'camera.synthetic.featuredPlates[2]').message, 'must be a plate (a string)');
+    assert.equal(issueAt(err, 'camera.synthetic.featuredShare').message, 'must be a number from 0 to 1');
+    assert.equal(err.issues.length, 3, err.message);
+    // A letter the formats leave out (O) is refused too: the plate could never be drawn as given.
+    assert.ok(issueAt(configError('camera: { synthetic: { featuredPlates: [8DOM123] } }'), 'camera.synthetic.featuredPlates[0]'));
+    assert.deepEqual(parseConfig('camera: { synthetic: { featuredPlates: [], featuredShare: 0 } }', 't').camera.synthetic.featuredPlates, []);
   });
 
   it('reports every issue at once, in file order, one per line of the message', () => {

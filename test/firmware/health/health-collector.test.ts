@@ -1,53 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { HealthCollector, RecentLatencies, type HealthInputs } from '../../../firmware/health/health-collector';
+import { HealthCollector, RecentLatencies } from '../../../firmware/health/health-collector';
 import { percentile } from '../../../firmware/health/percentile';
 import { healthReportSchema } from '../../../firmware/health/health-report';
-import type { ReadStoreStats } from '../../../firmware/store/read-store';
-import { useTempDir } from '../../support/temp-dir';
-
-const STORE_STATS: ReadStoreStats = {
-  reads: 120,
-  bytes: 3_000_000,
-  oldest: 1,
-  newest: 2,
-  byClassAndState: [],
-  pools: { ring: { records: 110, bytes: 2_500_000, quotaBytes: 10_000_000 }, protected: { records: 10, bytes: 500_000, quotaBytes: 1_000_000 } },
-  totals: { inserted: 130, evictedExpired: 0, evictedAcknowledged: 8, lostNotUploaded: 2, purged: 0, deleted: 0, corrected: 0, keysDestroyed: 0 },
-  dataKeys: 2,
-  brokenDataKeys: 0,
-  fileBytes: 4_000_000,
-  walBytes: 0,
-  unreadableSkipped: 1,
-};
+import { useHealthInputs } from './health-inputs';
 
 describe('HealthCollector', function () {
-  const tempDir = useTempDir('sightline-health-');
-
-  function inputs(over: Partial<HealthInputs> = {}): HealthInputs & { clock: { now: number }; frames: { n: number } } {
-    const clock = { now: 1_750_000_000_000 };
-    const frames = { n: 0 };
-    const dataDir = path.join(tempDir(), 'data');
-    mkdirSync(dataDir);
-    return {
-      clock,
-      frames,
-      deviceId: () => 'cam-7',
-      softwareVersion: '1.2.3',
-      dataDir,
-      cameraSource: () => 'usb:/dev/video0',
-      pipeline: () => ({ frames: frames.n, dropped: 4, failed: 1, lostReads: 3 }),
-      latencies: () => [40, 10, 30, 20, 50, 60, 70, 80, 90, 100],
-      store: async () => STORE_STATS,
-      queueDepth: async () => 17,
-      uplink: () => ({ reconnects: 2, lastUploadAt: 1_749_999_999_000 }),
-      certificateNotAfter: () => 1_757_000_000_000,
-      now: () => clock.now,
-      ...over,
-    };
-  }
+  const inputs = useHealthInputs();
 
   it('builds a report that validates, with real system figures and the inputs given', async () => {
     const i = inputs();
@@ -85,6 +45,9 @@ describe('HealthCollector', function () {
       unreadableSkipped: 1,
     });
     assert.deepEqual(report.uplink, { queueDepth: 17, lastUploadAt: 1_749_999_999_000, certificateNotAfter: 1_757_000_000_000, reconnects: 2 });
+    // No hotlist store given (a rig): nothing said of hotlists, no warnings.
+    assert.equal(report.hotlists, undefined);
+    assert.deepEqual(report.warnings, []);
   });
 
   it('measures fps over the interval since the previous report', async () => {

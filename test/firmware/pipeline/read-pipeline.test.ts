@@ -7,6 +7,11 @@ import { ReadPipeline, type FrameRecognizer } from '../../../firmware/pipeline/r
 import type { Read } from '../../../firmware/pipeline/read';
 import { PlateTracker } from '../../../firmware/pipeline/tracker';
 import type { ReadSink } from '../../../firmware/store/read-store';
+import type { Alert } from '../../../firmware/hotlist/alert';
+import { AlertRaiser } from '../../../firmware/hotlist/alert-raiser';
+import { HotlistStore } from '../../../firmware/hotlist/hotlist-store';
+import type { HotlistEntry } from '../../../firmware/hotlist/hotlist-entry';
+import { useTempDir } from '../../support/temp-dir';
 
 /** A finite source of tiny frames, each carrying the plate text the fake recognizer "reads". */
 class ScriptedSource implements FrameSource {
@@ -15,10 +20,13 @@ class ScriptedSource implements FrameSource {
   readonly live = false;
   private seq = 0;
   closed = false;
-  constructor(private readonly plates: string[]) {}
+  constructor(private readonly plates: string[], private readonly onEnd: () => void = () => undefined) {}
   async open(): Promise<void> {}
   async read(): Promise<Frame | null> {
-    if (this.closed || this.seq >= this.plates.length) return null;
+    if (this.closed || this.seq >= this.plates.length) {
+      this.onEnd();
+      return null;
+    }
     const seq = this.seq++;
     const name = this.plates[seq];
     return { sourceId: this.id, seq, capturedAt: 1_000_000 + seq * 40, capturedMono: seq * 40, image: { kind: 'encoded', name, bytes: Buffer.alloc(1) } };
@@ -54,19 +62,36 @@ class EchoRecognizer implements FrameRecognizer {
     this.busy = false;
     const text = image.kind === 'encoded' ? image.name : '';
     const timings = { decode: 0, preprocess: 0, localize: 0, ocr: 0, total: 0 };
-    return { width: 1920, height: 1080, candidates: text ? [candidateFor(text, this.seq++)] : [], timings };
+    // Like the worker: the frame comes back with its candidates (evidence for an alert).
+    return text ? { width: 1920, height: 1080, candidates: [candidateFor(text, this.seq++)], timings, image } : { width: 1920, height: 1080, candidates: [], timings };
   }
 }
 
 class MemoryStore implements ReadSink {
   readonly reads: Read[] = [];
+  readonly alerts: Alert[] = [];
+  /** Plates in the order they were written, alerts marked with '!'. */
+  readonly writes: string[] = [];
   failuresLeft = 0;
+  /** While set, plain writes wait for it (a slow disk). */
+  gate: Promise<void> | null = null;
   async put(read: Read): Promise<void> {
+    if (this.gate) await this.gate;
+    this.refuseWhileFailing();
+    this.reads.push(read);
+    this.writes.push(read.plate);
+  }
+  async putAlert(alert: Alert): Promise<void> {
+    this.refuseWhileFailing();
+    this.alerts.push(alert);
+    this.reads.push(alert.read);
+    this.writes.push(`!${alert.read.plate}`);
+  }
+  private refuseWhileFailing(): void {
     if (this.failuresLeft > 0) {
       this.failuresLeft--;
       throw new Error('SQLITE_FULL: database or disk is full');
     }
-    this.reads.push(read);
   }
 }
 
@@ -146,5 +171,88 @@ describe('ReadPipeline', () => {
     await pipeline.stop();
     assert.equal(source.closed, true);
     assert.deepEqual(store.reads.map((r) => r.plate), ['5DEF678']);
+  });
+
+  describe('with hotlists', () => {
+    const dir = useTempDir('sightline-pipeline-hotlists-');
+    const entry = (plate: string, list = 'CA-SVS'): HotlistEntry => ({
+      plate, state: null, list, reason: 'stolen vehicle', caseNumber: `C-${plate}`, enteredBy: 'dispatch 12', synopsis: 'grey sedan', enteredAt: 1_000, expiresAt: null,
+    });
+    async function raiserWith(entries: HotlistEntry[], encodeFrame?: (image: FrameImage) => Promise<{ jpeg: Buffer; width: number; height: number }>) {
+      const hotlists = await HotlistStore.open(dir());
+      await hotlists.replace('CA-SVS', entries, { source: 'file', version: null, refreshedAt: Date.now() });
+      return new AlertRaiser(hotlists, { encodeFrame });
+    }
+
+    it('stores a read that hits as an alert, with its matches, advisory and the frame of its best sighting', async () => {
+      const framesEncoded: string[] = [];
+      const alerts = await raiserWith([entry('7ABC123')], async (image) => {
+        framesEncoded.push(image.kind === 'encoded' ? image.name : 'raw');
+        return { jpeg: Buffer.from('frame-jpeg'), width: 1920, height: 1080 };
+      });
+      const store = new MemoryStore();
+      const plates = [...Array(4).fill('7ABC123'), ...Array(6).fill(''), ...Array(4).fill('8XYZ456'), ...Array(6).fill('')];
+      const pipeline = new ReadPipeline(new ScriptedSource(plates), new EchoRecognizer(), tracker(), store, silentLogger, { whenBusy: 'wait', alerts });
+      const raised: Alert[] = [];
+      pipeline.on('alert', (alert) => raised.push(alert));
+      await pipeline.start();
+      await pipeline.finished();
+      assert.deepEqual(store.writes, ['!7ABC123', '8XYZ456']);
+      assert.equal(raised.length, 1);
+      const [alert] = store.alerts;
+      assert.equal(alert.details.matches[0].entry.caseNumber, 'C-7ABC123');
+      assert.equal(alert.details.matches[0].rule, 'exact');
+      assert.match(alert.details.advisory, /Confirm the plate characters visually/);
+      assert.deepEqual(alert.details.frame, { jpeg: Buffer.from('frame-jpeg'), width: 1920, height: 1080 });
+      assert.deepEqual(framesEncoded, ['7ABC123'], 'one frame encoded, for the hit only');
+      assert.equal(pipeline.stats().alerts, 1);
+    });
+
+    it('stores an alert without its frame, saying why, when the frame cannot be encoded', async () => {
+      const alerts = await raiserWith([entry('7ABC123')]); // the real encoder, given 1-byte "images"
+      const store = new MemoryStore();
+      const pipeline = new ReadPipeline(new ScriptedSource([...Array(4).fill('7ABC123'), ...Array(6).fill('')]), new EchoRecognizer(), tracker(), store, silentLogger, { whenBusy: 'wait', alerts });
+      await pipeline.start();
+      await pipeline.finished();
+      assert.equal(store.alerts.length, 1);
+      assert.equal(store.alerts[0].details.frame, null);
+      assert.match(store.alerts[0].details.frameMissing ?? '', /could not be encoded: image 7ABC123/);
+    });
+
+    it('stores an alert ahead of plain reads waiting behind a slow write', async () => {
+      const alerts = await raiserWith([entry('3CCC333')], async () => ({ jpeg: Buffer.from('f'), width: 1, height: 1 }));
+      const store = new MemoryStore();
+      let open!: () => void;
+      store.gate = new Promise((resolve) => (open = resolve));
+      const plates = ['1AAA111', '2BBB222', '3CCC333'].flatMap((p) => [...Array(3).fill(p), ...Array(8).fill('')]);
+      // The first write (1AAA111) waits until every frame is through: 2BBB222 and the hit queue behind it.
+      const source = new ScriptedSource(plates, () => open());
+      const pipeline = new ReadPipeline(source, new EchoRecognizer(), tracker(), store, silentLogger, { whenBusy: 'wait', alerts });
+      await pipeline.start();
+      await pipeline.finished();
+      assert.deepEqual(store.writes, ['1AAA111', '!3CCC333', '2BBB222']);
+      assert.equal(pipeline.stats().lostReads, 0);
+    });
+
+    it('keeps a read as a plain read when matching fails', async () => {
+      const store = new MemoryStore();
+      const broken = { match: () => { throw new Error('index corrupt'); }, raise: () => Promise.reject(new Error('unreachable')) };
+      const pipeline = new ReadPipeline(new ScriptedSource([...Array(4).fill('7ABC123'), ...Array(6).fill('')]), new EchoRecognizer(), tracker(), store, silentLogger, { whenBusy: 'wait', alerts: broken });
+      await pipeline.start();
+      await pipeline.finished();
+      assert.deepEqual(store.writes, ['7ABC123']);
+    });
+
+    it('matches a confusable misread fuzzily, saying what differed, and leaves a plate that differs in two characters alone', async () => {
+      const alerts = await raiserWith([entry('7ABC123'), entry('9QRS555')], async () => ({ jpeg: Buffer.from('f'), width: 1, height: 1 }));
+      const store = new MemoryStore();
+      const plates = ['7A8C123', '9QRS5S6'].flatMap((p) => [...Array(4).fill(p), ...Array(6).fill('')]);
+      const pipeline = new ReadPipeline(new ScriptedSource(plates), new EchoRecognizer(), tracker(), store, silentLogger, { whenBusy: 'wait', alerts });
+      await pipeline.start();
+      await pipeline.finished();
+      assert.deepEqual(store.writes, ['!7A8C123', '9QRS5S6']);
+      assert.equal(store.alerts[0].details.matches[0].rule, 'fuzzy');
+      assert.match(store.alerts[0].details.matches[0].why, /read 8 where the list has B at 3/);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { FrameImage } from '../../../drivers/camera/frame';
 import type { Quad } from '../../../drivers/camera/geometry';
 import type { PlateCandidate } from '../../../recognizer/candidate';
 import { PlateFormatRules } from '../../../firmware/pipeline/plate-format';
@@ -53,6 +54,26 @@ describe('PlateTracker', () => {
     assert.equal(done.read.plate, '7ABC123');
     assert.equal(done.read.crop.toString(), 'crop-7ABC123-130');
     assert.deepEqual(done.read.quad, quadAt(130, 500));
+  });
+
+  it('hands back the full frame of the sighting the crop came from', () => {
+    const tracker = new PlateTracker({ ...OPTIONS, confirmFrames: 100 }, rules);
+    const image = (name: string): FrameImage => ({ kind: 'encoded', name, bytes: Buffer.from(name) });
+    const frames = [image('f0'), image('f1'), image('f2'), image('f3')];
+    tracker.observe(frame(0), [candidate('7ABC123', 100, 0.7)], frames[0]);
+    tracker.observe(frame(1), [candidate('7ABC123', 130, 0.95)], frames[1]);
+    tracker.observe(frame(2), [candidate('7ABC123', 160, 0.8)], frames[2]);
+    tracker.observe(frame(3), [candidate('7ABC128', 190, 0.99)], frames[3]);
+    const [done] = tracker.flushAll();
+    assert.equal(done.read.crop.toString(), 'crop-7ABC123-130');
+    assert.equal(done.frame, frames[1]);
+  });
+
+  it('reads without a frame when the recognizer handed none back', () => {
+    const tracker = new PlateTracker({ ...OPTIONS, confirmFrames: 100 }, rules);
+    tracker.observe(frame(0), [candidate('7ABC123', 100)]);
+    tracker.observe(frame(1), [candidate('7ABC123', 130)]);
+    assert.equal(tracker.flushAll()[0].frame, null);
   });
 
   it('emits a read as soon as enough frames agree, once per vehicle', () => {

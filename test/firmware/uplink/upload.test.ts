@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { eventually } from '../../support/fake-hub';
 import { freshRead, useUplinkRig } from './uplink-rig';
+import { alertFor, sceneShots } from './alert-fixture';
 
 describe('uplink uploads', function () {
   const rig = useUplinkRig();
@@ -63,6 +64,36 @@ describe('uplink uploads', function () {
     await eventually(async () => (await r.pendingIds()).length === 0, 'everything uploaded');
     assert.equal(r.hub.receivedIds('backlog').length, 100);
     assert.deepEqual(r.hub.receivedIds('alert'), [hit.id], 'the alert went once, in its own lane');
+  });
+
+  it('retries an alert, frame and all, across reconnects until the hub acknowledges it, and marks it only then', async () => {
+    const r = await rig({ hub: { acks: 'drop' } });
+    const alert = alertFor((await sceneShots())[0]);
+    await r.store.putAlert(alert);
+    r.client.notify();
+    await eventually(() => r.hub.batches.length === 1, 'the alert sent');
+    r.hub.dropConnections();
+    await eventually(() => r.hub.batches.length === 2, 'sent again on the next connection');
+    assert.equal((await r.store.get(alert.read.id))?.uploaded, false, 'not marked while unacknowledged');
+    r.hub.acks = 'auto';
+    r.hub.dropConnections();
+    await eventually(async () => (await r.store.get(alert.read.id))?.uploaded === true, 'marked once acknowledged');
+    assert.ok(r.hub.batches.every((b) => b.lane === 'alert' && b.ids.length === 1 && b.ids[0] === alert.read.id));
+    assert.deepEqual(r.hub.batches.map((b) => b.connection), [1, 2, 3]);
+    assert.equal(r.client.stats().acked, 1);
+  });
+
+  it('sends an alert again on the same connection when its ack does not come in time', async () => {
+    const r = await rig({ hub: { acks: 'drop' }, uplink: { alertAckTimeoutMs: 300 } });
+    const alert = alertFor((await sceneShots())[1]);
+    await r.store.putAlert(alert);
+    r.client.notify();
+    await eventually(() => r.hub.batches.length === 2, 'sent, then sent again after 300 ms without an ack');
+    r.hub.acks = 'auto';
+    await eventually(async () => (await r.store.get(alert.read.id))?.uploaded === true, 'marked once a send was acknowledged');
+    assert.ok(r.hub.batches.every((b) => b.connection === 1 && b.lane === 'alert' && b.ids[0] === alert.read.id), 'no reconnect was needed');
+    assert.ok(r.client.stats().alertResends >= 2);
+    assert.equal(r.hub.connections, 1);
   });
 
   it('never has more than windowBatches backlog batches unacknowledged', async () => {

@@ -117,7 +117,7 @@ export class TestDevice {
 }
 
 /** A read as a device uploads it, with a crop of `cropBytes` random bytes. */
-export function uploadRead(id: string, o: { dataClass?: 'read' | 'hit'; cropBytes?: number; plate?: string } = {}): UploadRead {
+export function uploadRead(id: string, o: { dataClass?: 'read' | 'hit'; cropBytes?: number; plate?: string; alert?: UploadRead['alert'] } = {}): UploadRead {
   const now = Date.now();
   return {
     id,
@@ -139,6 +139,7 @@ export function uploadRead(id: string, o: { dataClass?: 'read' | 'hit'; cropByte
     format: null,
     held: false,
     originalPlate: null,
+    alert: o.alert ?? null,
   };
 }
 

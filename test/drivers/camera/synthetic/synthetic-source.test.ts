@@ -64,6 +64,8 @@ describe('SyntheticTrafficSource (real OpenCV)', () => {
       vehiclesPerMinute: 30,
       nightFraction: 0.3,
       durationSeconds: null,
+      featuredPlates: [],
+      featuredShare: 0,
     });
     const [first, second] = await readFrames(source, 2);
     const image = raw(first as Frame);
