@@ -36,6 +36,7 @@ import { all, closeDatabase, exec, get, openDatabase, run, type SqlValue } from 
 import { checkIntact, configureConnection, createPrivateStoreFile, migrate, openError, readError, schemaVersion, syncDirectory, truncateWal, writeError } from './sqlite-file';
 import { DiskReserve } from './disk-reserve';
 import { StoreError } from './store-error';
+import { OperationQueue } from './operation-queue';
 import { checkValuesEqual, storedCheckValue } from './kek-check';
 import { addToCounter } from './counters';
 import { purgeExpired, type PurgeResult } from './purge';
@@ -106,7 +107,7 @@ export interface PutResult {
 
 export class SqliteReadStore implements ReadStore {
   private db: Database | null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly operations = new OperationQueue();
   private unreadableSkipped = 0;
   /** Lowered below the ring quota after the disk filled, so the next write evicts to make room. */
   private diskRingLimit = Infinity;
@@ -217,7 +218,8 @@ export class SqliteReadStore implements ReadStore {
     }
     const what = reads.length === 1 ? `storing read ${reads[0].id}` : `storing ${reads.length} reads (${reads[0].id} ...)`;
     try {
-      return await this.transaction((db) => this.insert(db, reads, dataClass));
+      // Alerts go ahead of queued backlog writes, upload fetches and ack marks.
+      return await this.transaction((db) => this.insert(db, reads, dataClass), dataClass === 'hit');
     } catch (err) {
       const mapped = writeError(this.file, what, err, reads.length === 1 ? reads[0].id : undefined);
       if (mapped.code === 'STORE_DISK_FULL') await this.recoverFromFullDisk(reads);
@@ -415,6 +417,7 @@ export class SqliteReadStore implements ReadStore {
           `WHERE r.uploaded = 0 AND r.data_class = ? AND r.seq > ?${excluded === null ? '' : ' AND r.id NOT IN (SELECT value FROM json_each(?))'} ORDER BY r.seq LIMIT ?`,
           excluded === null ? [dataClass, afterSeq, wanted] : [dataClass, afterSeq, excluded, wanted],
           'choosing reads to upload',
+          dataClass === 'hit',
         );
         batch.push(...this.decodeSkippingUnreadable(rows));
         if (rows.length < wanted) break;
@@ -525,7 +528,7 @@ export class SqliteReadStore implements ReadStore {
 
   /** Closes the file and forgets the keys; later calls fail with STORE_CLOSED. Closing twice is harmless. */
   async close(): Promise<void> {
-    await this.queue.catch(() => undefined);
+    await this.operations.idle();
     const db = this.db;
     if (db === null) return;
     this.db = null;
@@ -542,8 +545,8 @@ export class SqliteReadStore implements ReadStore {
    * @internal Runs `fn` in a write transaction (BEGIN IMMEDIATE: other processes wait, not fail
    * halfway), after every earlier operation on this store.
    */
-  transaction<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-    return this.serial(() => this.transactionNow(fn));
+  transaction<T>(fn: (db: Database) => Promise<T>, urgent = false): Promise<T> {
+    return this.serial(() => this.transactionNow(fn), urgent);
   }
 
   /** @internal A write transaction now: only inside serial(), for a job that runs several in a row. */
@@ -605,11 +608,12 @@ export class SqliteReadStore implements ReadStore {
     return correctRead(this, id, plate, request);
   }
 
-  /** @internal Runs `fn` after every earlier operation on this store has finished. */
-  serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+  /**
+   * @internal Runs `fn` after every earlier operation on this store has finished; an `urgent`
+   * one (an alert's write, its fetch for upload) after the running one only.
+   */
+  serial<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
+    return this.operations.run(fn, urgent);
   }
 
   /** @internal */
@@ -635,7 +639,7 @@ export class SqliteReadStore implements ReadStore {
    * Records with their sealed payloads (`tail`: WHERE, ORDER BY, LIMIT), with the keys to open
    * them loaded, including keys another process made since (a hold placed from the CLI).
    */
-  private selectRecords(tail: string, params: SqlValue[], doing: string): Promise<RecordRow[]> {
+  private selectRecords(tail: string, params: SqlValue[], doing: string, urgent = false): Promise<RecordRow[]> {
     return this.serial(async () => {
       try {
         const rows = await all<RecordRow>(this.handle(), `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ${tail}`, params);
@@ -644,7 +648,7 @@ export class SqliteReadStore implements ReadStore {
       } catch (err) {
         throw readError(this.file, doing, err);
       }
-    });
+    }, urgent);
   }
 
   private decodeSkippingUnreadable(rows: readonly RecordRow[]): StoredRead[] {

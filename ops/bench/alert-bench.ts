@@ -12,8 +12,8 @@
  *
  * Traffic: one vehicle every `vehicleEveryMs`, three frames 40 ms apart, alternating a plate on
  * the list and a plate that is not. The backlog: `backlog` stored reads wait for upload when the
- * first vehicle passes, and are topped up as central acknowledges them, so every alert is sent
- * with about that many reads queued behind (or ahead of) it.
+ * first vehicle passes, and are topped up as central acknowledges them (in writes of 50 reads),
+ * so every alert is sent with about that many reads queued behind (or ahead of) it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -75,6 +75,7 @@ export interface AlertBenchResult {
 
 const FRAME_GAP_MS = 40;
 const LANES = 8;
+const TOP_UP_READS = 50;
 const FRAMES_PER_VEHICLE = 3;
 const MB = 1024 * 1024;
 
@@ -145,15 +146,26 @@ async function measure(
   let queued = o.backlog;
   let minQueued = Number.POSITIVE_INFINITY;
   const alertIds = new Set<string>();
-  let refilling: Promise<void> | null = null;
-  const refill = setInterval(() => {
-    if (refilling !== null || queued >= o.backlog) return;
-    const n = Math.min(500, o.backlog - queued);
-    queued += n;
-    refilling = storeReads(store, backlogReads, n)
-      .then(() => uplink.notify(), (err: Error) => o.log.error({ err: err.message }, 'bench hotlist: topping up the backlog failed'))
-      .finally(() => (refilling = null));
-  }, 100);
+  // Tops the backlog up as central acknowledges it, write after write, so it never runs dry.
+  let measuring = true;
+  const refill = (async () => {
+    while (measuring) {
+      if (queued >= o.backlog) {
+        await sleep(20);
+        continue;
+      }
+      // In writes of at most 50 reads (1 MB): the appliance itself stores reads one at a time.
+      const n = Math.min(TOP_UP_READS, o.backlog - queued);
+      queued += n;
+      try {
+        await storeReads(store, backlogReads, n);
+        uplink.notify();
+      } catch (err) {
+        o.log.error({ err: (err as Error).message }, 'bench hotlist: topping up the backlog failed');
+        await sleep(100);
+      }
+    }
+  })();
   let allAcked!: () => void;
   const finished = new Promise<void>((resolve) => (allAcked = resolve));
   pipeline.on('read', (read) => {
@@ -183,25 +195,15 @@ async function measure(
     if (acked.length >= o.alerts) allAcked();
   });
 
-  await pipeline.start();
-  rss.start();
-  uplink.start();
-  o.onPhase?.(`${o.alerts} hits among passing traffic, one vehicle every ${o.vehicleEveryMs} ms, while the backlog uploads`);
-  // Let the backlog get going (window full, socket busy) before the first vehicle.
-  await sleep(500);
-  for (let i = 0; i < o.alerts * 2; i++) {
-    const plate = i % 2 === 0 ? listedPlate() : unlistedPlate(rng, raiser);
-    for (let k = 0; k < FRAMES_PER_VEHICLE; k++) {
-      source.push(image, { plate, vehicle: i, step: k });
-      await sleep(FRAME_GAP_MS);
-    }
-    await sleep(Math.max(0, o.vehicleEveryMs - FRAMES_PER_VEHICLE * FRAME_GAP_MS));
+  try {
+    await drive(o, pipeline, uplink, source, rss, image, listedPlate, () => unlistedPlate(rng, raiser));
+    const timeout = setTimeout(allAcked, 60_000);
+    await finished;
+    clearTimeout(timeout);
+  } finally {
+    measuring = false;
+    await refill;
   }
-  const timeout = setTimeout(allAcked, 60_000);
-  await finished;
-  clearTimeout(timeout);
-  clearInterval(refill);
-  await refilling;
   rss.stop();
   source.end();
   await pipeline.stop();
@@ -226,6 +228,33 @@ async function measure(
     frames_missing: framesMissing,
     rss_mb: round(rss.peak / MB, 1),
   };
+}
+
+/** Starts the pipeline and the uplink, then sends the traffic: a listed plate and an unlisted one, in turn. */
+async function drive(
+  o: AlertBenchOptions,
+  pipeline: ReadPipeline,
+  uplink: ReturnType<typeof benchUplinkClient>,
+  source: QueueSource,
+  rss: PeakRss,
+  image: FrameImage,
+  listedPlate: () => string,
+  unlisted: () => string,
+): Promise<void> {
+  await pipeline.start();
+  rss.start();
+  uplink.start();
+  o.onPhase?.(`${o.alerts} hits among passing traffic, one vehicle every ${o.vehicleEveryMs} ms, while the backlog uploads`);
+  // Let the backlog get going (window full, socket busy) before the first vehicle.
+  await sleep(500);
+  for (let i = 0; i < o.alerts * 2; i++) {
+    const plate = i % 2 === 0 ? listedPlate() : unlisted();
+    for (let k = 0; k < FRAMES_PER_VEHICLE; k++) {
+      source.push(image, { plate, vehicle: i, step: k });
+      await sleep(FRAME_GAP_MS);
+    }
+    await sleep(Math.max(0, o.vehicleEveryMs - FRAMES_PER_VEHICLE * FRAME_GAP_MS));
+  }
 }
 
 /** One 1920x1080 frame of the synthetic scene: what a hit's evidence JPEG is encoded from. */
