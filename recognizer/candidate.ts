@@ -34,8 +34,8 @@ export interface FrameRecognition {
   candidates: PlateCandidate[];
   timings: StageTimings;
   /**
-   * The frame's image, handed back (transferred, not copied) when there are candidates, so a
-   * hotlist hit can carry the full frame as evidence; absent otherwise.
+   * The frame's image, handed back (transferred, not copied) when the caller asked for it and
+   * there are candidates, so a hotlist hit can carry the full frame as evidence; absent otherwise.
    */
   image?: FrameImage;
 }

@@ -52,6 +52,14 @@ export function defaultWorkerCount(): number {
  * counted (`tryRecognize`); still images wait for a worker in a bounded line (`recognize`).
  * Nothing queues without bound.
  */
+export interface RecognizeOptions {
+  /**
+   * Hand the frame back with its candidates (none come back for a frame without): the pipeline
+   * asks while hotlists are loaded, so a hit can carry its full frame. Off, the worker frees it.
+   */
+  returnImage?: boolean;
+}
+
 export class RecognizerPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: (() => void)[] = [];
@@ -92,24 +100,25 @@ export class RecognizerPool {
   /**
    * For live frames: hands the image to an idle worker, or returns null (the frame is dropped and
    * counted) when every worker is busy. Raw pixel buffers are transferred, not copied: the
-   * caller must not use them afterwards.
+   * caller must not use them afterwards, unless it asks for the image back (`returnImage`): a
+   * frame with candidates then comes back in the result, again without a copy.
    */
-  tryRecognize(image: FrameImage): Promise<FrameRecognition> | null {
+  tryRecognize(image: FrameImage, options: RecognizeOptions = {}): Promise<FrameRecognition> | null {
     if (this.closed) return Promise.reject(new RecognizerError('POOL_CLOSED', 'recognizer pool is closed'));
     const slot = this.slots.find((s) => !s.job);
     if (!slot) {
       this.counters.dropped++;
       return null;
     }
-    return this.dispatch(slot, image);
+    return this.dispatch(slot, image, options);
   }
 
   /** For still images: waits for a free worker (bounded line) and recognizes the image. */
-  async recognize(image: FrameImage): Promise<FrameRecognition> {
+  async recognize(image: FrameImage, options: RecognizeOptions = {}): Promise<FrameRecognition> {
     for (;;) {
       if (this.closed) throw new RecognizerError('POOL_CLOSED', 'recognizer pool is closed');
       const slot = this.slots.find((s) => !s.job);
-      if (slot) return this.dispatch(slot, image);
+      if (slot) return this.dispatch(slot, image, options);
       if (this.waiting.length >= this.maxWaiting) {
         throw new RecognizerError('POOL_BUSY', `recognizer pool busy: ${this.waiting.length} callers already waiting`);
       }
@@ -125,12 +134,12 @@ export class RecognizerPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private dispatch(slot: Slot, image: FrameImage): Promise<FrameRecognition> {
+  private dispatch(slot: Slot, image: FrameImage, options: RecognizeOptions): Promise<FrameRecognition> {
     this.counters.submitted++;
     return new Promise<FrameRecognition>((resolve, reject) => {
       const job: Job = { id: this.nextId++, resolve, reject };
       slot.job = job;
-      const message: ToWorker = { type: 'recognize', id: job.id, image };
+      const message: ToWorker = { type: 'recognize', id: job.id, image, returnImage: options.returnImage === true };
       slot.worker.postMessage(message, transferable(imageBytes(image)));
     });
   }

@@ -30,8 +30,8 @@ async function main(): Promise<void> {
     try {
       const image = reviveImage(message.image);
       const result = await reader.read(image);
-      // A frame with candidates goes back (transferred, no copy): a hotlist hit needs it as evidence.
-      if (result.candidates.length === 0) post({ type: 'result', id: message.id, result });
+      // Asked for, a frame with candidates goes back (transferred, no copy): a hotlist hit needs it as evidence.
+      if (!message.returnImage || result.candidates.length === 0) post({ type: 'result', id: message.id, result });
       else post({ type: 'result', id: message.id, result: { ...result, image } }, transferable(imageBytes(image)));
     } catch (err) {
       post({ type: 'error', id: message.id, error: errorInfo(err) });

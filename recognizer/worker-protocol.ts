@@ -4,7 +4,7 @@ import type { RecognizerErrorCode } from './recognizer-error';
 import type { PlateReaderOptions } from './plate-reader';
 
 /** Messages between the pool and its workers. Buffers arrive as Uint8Array and are rewrapped. */
-export type ToWorker = { type: 'recognize'; id: number; image: FrameImage };
+export type ToWorker = { type: 'recognize'; id: number; image: FrameImage; returnImage: boolean };
 
 export interface WorkerErrorInfo {
   code: RecognizerErrorCode;

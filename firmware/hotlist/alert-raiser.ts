@@ -62,6 +62,19 @@ export class AlertRaiser {
     return this.matcher.match(read);
   }
 
+  /** True while any list holds entries: only then are frames worth keeping for evidence. */
+  watching(): boolean {
+    return this.matcher.size > 0;
+  }
+
+  /**
+   * Whether a sighting's readings (its text and alternatives) hit any entry: the tracker keeps a
+   * frame only for sightings that may turn into an alert. Not counted as a matched read.
+   */
+  mayHit(texts: readonly string[]): boolean {
+    return texts.some((plate) => this.matcher.match({ plate, alternatives: [] }).length > 0);
+  }
+
   /**
    * The Alert for a read that hit. The frame is encoded here (off the event loop); an alert is
    * never held back for want of its frame: without one it says why.

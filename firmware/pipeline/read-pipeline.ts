@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { Frame, FrameSource } from '../../drivers/camera/frame';
+import type { Frame, FrameImage, FrameSource } from '../../drivers/camera/frame';
 import type { Logger } from '../../drivers/log';
 import type { FrameRecognition } from '../../recognizer/candidate';
 import type { RecognizerPool } from '../../recognizer/recognizer-pool';
@@ -12,7 +12,7 @@ import type { Read } from './read';
 import type { FrameStamp, PlateTracker, TrackedRead } from './tracker';
 
 /** What the pipeline needs to turn hits into alerts: the raiser, or a stand-in in tests. */
-export type AlertCheck = Pick<AlertRaiser, 'match' | 'raise'>;
+export type AlertCheck = Pick<AlertRaiser, 'match' | 'raise' | 'watching' | 'mayHit'>;
 
 /** What the pipeline needs of the recognizer: the pool, or a stand-in in tests. */
 export type FrameRecognizer = Pick<RecognizerPool, 'size' | 'tryRecognize' | 'recognize'>;
@@ -150,12 +150,14 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
   private async submit(frame: Frame): Promise<void> {
     const stamp: FrameStamp = { sourceId: frame.sourceId, seq: frame.seq, capturedAt: frame.capturedAt, capturedMono: frame.capturedMono };
     let job: Promise<FrameRecognition> | null;
+    // Frames come back from the workers only while there is a list to hit.
+    const returnImage = this.watching();
     if (this.options.whenBusy === 'wait') {
       // Bounded by the pool's worker count: wait for a slot before reading the next frame.
       while (this.inFlight.size >= this.pool.size && this.inFlight.size > 0) await Promise.race(this.inFlight);
-      job = this.pool.recognize(frame.image);
+      job = this.pool.recognize(frame.image, { returnImage });
     } else {
-      job = this.pool.tryRecognize(frame.image);
+      job = this.pool.tryRecognize(frame.image, { returnImage });
     }
     if (!job) {
       this.counters.dropped++;
@@ -165,7 +167,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
       (result) => {
         this.counters.recognized++;
         const voteStart = performance.now();
-        const decided = this.tracker.observe(stamp, result.candidates, result.image ?? null);
+        const decided = this.tracker.observe(stamp, result.candidates, this.evidence(result));
         this.emit('recognized', stamp, result, performance.now() - voteStart);
         this.accept(decided);
       },
@@ -192,6 +194,30 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     this.bound(this.pendingAlerts, (lost) => lost.tracked.read.id, 'ALERT lost: the store has refused writes for too long and the pending alerts are full');
     this.bound(this.pending, (lost) => lost.read.id, 'read lost: the store has refused reads for too long and the pending list is full');
     this.storing = this.storing.then(() => this.storePending());
+  }
+
+  private watching(): boolean {
+    try {
+      return this.options.alerts?.watching() ?? false;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The frame, kept only when one of its candidates' readings may hit a list: the tracker holds
+   * a frame of several MB per kept sighting, which every other frame would cost for nothing.
+   */
+  private evidence(result: FrameRecognition): FrameImage | null {
+    const alerts = this.options.alerts;
+    if (result.image === undefined || alerts === null) return null;
+    const texts = result.candidates.flatMap((c) => [c.text, ...c.alternatives.map((a) => a.text)]);
+    try {
+      return alerts.mayHit(texts) ? result.image : null;
+    } catch (err) {
+      this.log.error({ err }, 'hotlist check of a frame failed; its frame is not kept');
+      return null;
+    }
   }
 
   /** The read's hotlist matches; a matcher failure is logged and the read is kept as a plain read. */

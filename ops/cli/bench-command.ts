@@ -95,6 +95,7 @@ export interface PipelineBenchOptions {
   config?: string;
   seconds?: number;
   seed?: number;
+  hotlistEntries?: number;
   json?: boolean;
 }
 
@@ -109,6 +110,7 @@ export async function benchPipelineCommand(options: PipelineBenchOptions): Promi
       seed: options.seed ?? 1,
       config,
       log,
+      hotlistEntries: options.hotlistEntries ?? 0,
       onProgress: (elapsed, reads) => bar.update(Math.min(Math.floor(elapsed), Math.ceil(seconds)), { reads }),
     });
     bar.stop();
@@ -118,7 +120,8 @@ export async function benchPipelineCommand(options: PipelineBenchOptions): Promi
       options.json
         ? JSON.stringify({ ...summary, wrong, duplicates })
         : `${summary.vehicles} vehicles, ${summary.correct} read correctly, ${wrong} wrong reads, ${duplicates} duplicates; ${summary.fps} fps, ` +
-            `${summary.frames} frames, ${summary.dropped} dropped; latency p50 ${summary.latency_ms.p50} ms, p99 ${summary.latency_ms.p99} ms; peak RSS ${summary.rss_mb} MB`,
+            `${summary.frames} frames, ${summary.dropped} dropped; latency p50 ${summary.latency_ms.p50} ms, p99 ${summary.latency_ms.p99} ms; peak RSS ${summary.rss_mb} MB` +
+            (summary.hotlist_entries > 0 ? `; ${summary.alerts} alerts against ${summary.hotlist_entries} hotlist entries` : ''),
     );
   } finally {
     bar.stop();

@@ -72,17 +72,20 @@ describe('RecognizerPool (real worker threads)', function () {
     assert.ok(results.every((r) => r.width === 1280 && r.candidates.length > 0));
   });
 
-  it('hands a frame with candidates back, pixels intact, for alert evidence; a frame without candidates is not', async () => {
+  it('hands a frame with candidates back when asked, pixels intact, for alert evidence; not a frame without, nor unasked', async () => {
     pool = await RecognizerPool.start({ workers: 1 });
+    const unasked = await pool.recognize(copyImage(frames[0]));
+    assert.ok(unasked.candidates.length > 0);
+    assert.equal(unasked.image, undefined);
     const sent = copyImage(frames[0]);
     const original = copyImage(frames[0]);
-    const result = await pool.recognize(sent);
+    const result = await pool.recognize(sent, { returnImage: true });
     assert.ok(result.candidates.length > 0);
     assert.ok(result.image?.kind === 'bgr' && original.kind === 'bgr');
     assert.equal(result.image.width, 1280);
     assert.ok(result.image.pixels.equals(original.pixels));
     const blank: FrameImage = { kind: 'bgr', width: 640, height: 360, pixels: Buffer.alloc(640 * 360 * 3, 90) };
-    const empty = await pool.recognize(blank);
+    const empty = await pool.recognize(blank, { returnImage: true });
     assert.equal(empty.candidates.length, 0);
     assert.equal(empty.image, undefined);
   });

@@ -53,10 +53,13 @@ class EchoRecognizer implements FrameRecognizer {
   readonly size = 1;
   busy = false;
   private seq = 0;
-  tryRecognize(image: FrameImage): Promise<FrameRecognition> | null {
-    return this.busy ? null : this.recognize(image);
+  tryRecognize(image: FrameImage, options: { returnImage?: boolean } = {}): Promise<FrameRecognition> | null {
+    return this.busy ? null : this.recognize(image, options);
   }
-  async recognize(image: FrameImage): Promise<FrameRecognition> {
+  /** The returnImage flag of each request. */
+  readonly askedForImage: boolean[] = [];
+  async recognize(image: FrameImage, options: { returnImage?: boolean } = {}): Promise<FrameRecognition> {
+    this.askedForImage.push(options.returnImage === true);
     this.busy = true;
     await new Promise((r) => setImmediate(r));
     this.busy = false;
@@ -234,9 +237,26 @@ describe('ReadPipeline', () => {
       assert.equal(pipeline.stats().lostReads, 0);
     });
 
+    it('asks the workers for frames back only while a list holds entries', async () => {
+      const empty = new AlertRaiser(await HotlistStore.open(dir()));
+      const listed = await raiserWith([entry('7ABC123')]);
+      for (const [alerts, expected] of [[empty, false], [listed, true]] as const) {
+        const recognizer = new EchoRecognizer();
+        const pipeline = new ReadPipeline(new ScriptedSource(Array(5).fill('8XYZ456')), recognizer, tracker(), new MemoryStore(), silentLogger, { whenBusy: 'wait', alerts });
+        await pipeline.start();
+        await pipeline.finished();
+        assert.deepEqual(new Set(recognizer.askedForImage), new Set([expected]));
+      }
+    });
+
     it('keeps a read as a plain read when matching fails', async () => {
       const store = new MemoryStore();
-      const broken = { match: () => { throw new Error('index corrupt'); }, raise: () => Promise.reject(new Error('unreachable')) };
+      const broken = {
+        match: () => { throw new Error('index corrupt'); },
+        raise: () => Promise.reject(new Error('unreachable')),
+        watching: () => true,
+        mayHit: () => { throw new Error('index corrupt'); },
+      };
       const pipeline = new ReadPipeline(new ScriptedSource([...Array(4).fill('7ABC123'), ...Array(6).fill('')]), new EchoRecognizer(), tracker(), store, silentLogger, { whenBusy: 'wait', alerts: broken });
       await pipeline.start();
       await pipeline.finished();
