@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 
 export interface FileContent {
@@ -34,6 +35,40 @@ export function writeFilesAtomic(files: readonly FileContent[], mode: number): v
 
 export function writeFileAtomic(file: string, data: string | Buffer, mode: number): void {
   writeFilesAtomic([{ file, data }], mode);
+}
+
+/**
+ * writeFileAtomic without blocking the event loop, for large files a running appliance replaces
+ * (a hotlist of 100,000 entries): the write and both fsyncs go through libuv's thread pool.
+ */
+export async function replaceFileAtomic(file: string, data: string | Buffer, mode: number): Promise<void> {
+  const temp = tempName(file);
+  const handle = await open(temp, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    await rename(temp, file);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await syncDirectoryAsync(path.dirname(file));
+}
+
+/** Makes a rename or removal in `dir` durable, off the event loop. */
+export async function syncDirectoryAsync(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some file systems refuse fsync on a directory; the file data itself was fsynced.
+  }
 }
 
 /**

@@ -31,6 +31,9 @@ export interface AlertMatch {
   listStaleSince: number | null;
 }
 
+/** The most bytes an alert's frame JPEG may have, in the store and on the wire: a 4K frame at evidence quality fits. */
+export const MAX_FRAME_JPEG_BYTES = 8 * 1024 * 1024;
+
 /** The JPEG full frame the plate was read in. */
 export interface AlertFrame {
   jpeg: Buffer;

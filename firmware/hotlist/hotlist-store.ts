@@ -8,9 +8,9 @@
  * (HotlistChange) after each replacement or removal, so the matcher can be rebuilt.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { replaceFileAtomic, syncDirectoryAsync } from '../../provisioning/atomic-file';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../../drivers/log';
 import { hotlistEntrySchema, type HotlistEntry } from './hotlist-entry';
@@ -177,7 +177,7 @@ export class HotlistStore extends EventEmitter {
   async replace(list: string, entries: readonly HotlistEntry[], options: ReplaceOptions): Promise<HotlistSummary> {
     const stored = checkedList(list, entries, options);
     return this.serialized(async () => {
-      await writeAtomically(this.dir, fileName(list), JSON.stringify(stored));
+      await replaceFileAtomic(path.join(this.dir, fileName(list)), JSON.stringify(stored), 0o600);
       const { mtimeMs, size } = await stat(path.join(this.dir, fileName(list)));
       this.fileStamps.set(fileName(list), { mtimeMs, size, list: stored });
       this.held.set(list, stored);
@@ -192,7 +192,7 @@ export class HotlistStore extends EventEmitter {
     return this.serialized(async () => {
       if (!this.held.has(list)) throw new HotlistError('HOTLIST_NOT_FOUND', `no hotlist named ${JSON.stringify(list.slice(0, 80))}`);
       await rm(path.join(this.dir, fileName(list)), { force: true });
-      await syncDirectory(this.dir);
+      await syncDirectoryAsync(this.dir);
       this.held.delete(list);
       this.log.info({ list }, 'hotlist removed');
       this.changed({ list, entries: 0, removed: true });
@@ -312,35 +312,4 @@ async function readListFile(file: string): Promise<StoredList> {
   if (parsed.data.list !== expected) throw new Error(`holds list "${parsed.data.list.slice(0, 80)}", not "${expected}"`);
   // Entries are checked again: a list file edited by hand must not slip a bad entry to the matcher.
   return checkedList(parsed.data.list, parsed.data.entries as HotlistEntry[], { ...parsed.data, signature: parsed.data.signature ?? null });
-}
-
-/** Writes `name` in `dir` so that the file is either the old one or the whole new one, even across a power cut. */
-async function writeAtomically(dir: string, name: string, data: string): Promise<void> {
-  const file = path.join(dir, name);
-  const temp = path.join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-    await handle.close();
-    await rename(temp, file);
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await syncDirectory(dir);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some file systems refuse fsync on a directory; the file itself was fsynced.
-  }
 }

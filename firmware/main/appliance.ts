@@ -106,9 +106,10 @@ export class Appliance {
 
 /** Says at start which lists reads are matched against, with the health warnings (none, stale) as central sees them. */
 function logHotlists(hotlists: HotlistStore, log: Logger): void {
-  for (const list of hotlists.lists()) {
+  const lists = hotlists.lists();
+  for (const list of lists) {
     log.info({ list: list.name, entries: list.entries, source: list.source, refreshedAt: new Date(list.refreshedAt).toISOString() }, 'hotlist loaded');
   }
-  for (const warning of hotlistWarnings(hotlists.lists(), Date.now())) log.warn({ dir: hotlists.dir }, warning);
+  for (const warning of hotlistWarnings(lists, Date.now())) log.warn({ dir: hotlists.dir }, warning);
   for (const problem of hotlists.problems) log.error({ file: problem.file, reason: problem.message }, 'hotlist file skipped');
 }

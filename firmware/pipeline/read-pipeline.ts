@@ -151,7 +151,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     const stamp: FrameStamp = { sourceId: frame.sourceId, seq: frame.seq, capturedAt: frame.capturedAt, capturedMono: frame.capturedMono };
     let job: Promise<FrameRecognition> | null;
     // Frames come back from the workers only while there is a list to hit.
-    const returnImage = this.watching();
+    const returnImage = this.options.alerts?.watching() ?? false;
     if (this.options.whenBusy === 'wait') {
       // Bounded by the pool's worker count: wait for a slot before reading the next frame.
       while (this.inFlight.size >= this.pool.size && this.inFlight.size > 0) await Promise.race(this.inFlight);
@@ -196,14 +196,6 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     this.storing = this.storing.then(() => this.storePending());
   }
 
-  private watching(): boolean {
-    try {
-      return this.options.alerts?.watching() ?? false;
-    } catch {
-      return false;
-    }
-  }
-
   /**
    * The frame, kept only when one of its candidates' readings may hit a list: the tracker holds
    * a frame of several MB per kept sighting, which every other frame would cost for nothing.
@@ -239,38 +231,49 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     }
   }
 
+  /** Stores what waits, alerts first (also those decided while plain reads are being stored), until done or refused. */
   private async storePending(): Promise<void> {
-    while (this.pendingAlerts.length > 0) {
-      const next = this.pendingAlerts[0];
-      const { read, decidedBy, frame } = next.tracked;
-      let alert: Alert;
-      try {
-        alert = next.alert ??= await this.options.alerts!.raise(read, next.matches, frame);
-        await this.store.putAlert(alert);
-      } catch (err) {
-        this.log.error({ err, readId: read.id, pending: this.pendingAlerts.length }, 'alert could not be stored; will retry');
-        return;
-      }
-      this.pendingAlerts.shift();
-      this.counters.reads++;
-      this.counters.alerts++;
-      const latencyMs = performance.now() - decidedBy.capturedMono;
-      this.emit('alert', alert, latencyMs);
-      this.emit('read', read, latencyMs);
+    for (;;) {
+      if (this.pendingAlerts.length > 0) {
+        if (!(await this.storeAlert(this.pendingAlerts[0]))) return;
+        this.pendingAlerts.shift();
+      } else if (this.pending.length > 0) {
+        if (!(await this.storeRead(this.pending[0]))) return;
+        this.pending.shift();
+      } else return;
     }
-    while (this.pending.length > 0) {
-      if (this.pendingAlerts.length > 0) return this.storePending();
-      const next = this.pending[0];
-      try {
-        await this.store.put(next.read);
-      } catch (err) {
-        // Kept for the next flush: a full disk may clear once the ring evicts or space is freed.
-        this.log.error({ err, readId: next.read.id, pending: this.pending.length }, 'read could not be stored; will retry');
-        return;
-      }
-      this.pending.shift();
-      this.counters.reads++;
-      this.emit('read', next.read, performance.now() - next.decidedBy.capturedMono);
+  }
+
+  /** False when the store refused it (kept for the next flush). */
+  private async storeAlert(next: PendingAlert): Promise<boolean> {
+    const { read, decidedBy, frame } = next.tracked;
+    let alert: Alert;
+    try {
+      alert = next.alert ??= await this.options.alerts!.raise(read, next.matches, frame);
+      await this.store.putAlert(alert);
+    } catch (err) {
+      this.log.error({ err, readId: read.id, pending: this.pendingAlerts.length }, 'alert could not be stored; will retry');
+      return false;
     }
+    this.counters.reads++;
+    this.counters.alerts++;
+    const latencyMs = performance.now() - decidedBy.capturedMono;
+    this.emit('alert', alert, latencyMs);
+    this.emit('read', read, latencyMs);
+    return true;
+  }
+
+  /** False when the store refused it (kept for the next flush). */
+  private async storeRead(next: TrackedRead): Promise<boolean> {
+    try {
+      await this.store.put(next.read);
+    } catch (err) {
+      // Kept for the next flush: a full disk may clear once the ring evicts or space is freed.
+      this.log.error({ err, readId: next.read.id, pending: this.pending.length }, 'read could not be stored; will retry');
+      return false;
+    }
+    this.counters.reads++;
+    this.emit('read', next.read, performance.now() - next.decidedBy.capturedMono);
+    return true;
   }
 }

@@ -86,7 +86,7 @@ function keepBestImage(sameText: readonly Sighting[]): void {
   for (const s of sameText) if (s !== best) s.image = null;
 }
 
-/** The frame of the best sighting that kept one (the crop's own frame unless the recognizer did not return it). */
+/** The frame of the best sighting that kept one: the crop's own frame, unless that sighting kept none. */
 function evidenceFrame(sightings: readonly Sighting[]): FrameImage | null {
   const withImage = sightings.filter((s) => s.image !== null);
   return withImage.length > 0 ? bestSighting(withImage).image : null;
@@ -249,7 +249,9 @@ export class PlateTracker {
     const total = ranked.reduce((sum, [, w]) => sum + w, 0);
     const [plate] = ranked[0];
     const agreeing = track.sightings.filter((s) => s.text === plate);
-    const best = bestSighting(agreeing.length > 0 ? agreeing : track.sightings);
+    // The crop (and the frame) come from the sightings that read the voted plate, when any did.
+    const source = agreeing.length > 0 ? agreeing : track.sightings;
+    const best = bestSighting(source);
     const meanConfidence = agreeing.length > 0 ? agreeing.reduce((sum, s) => sum + s.confidence, 0) / agreeing.length : best.confidence;
     const share = total > 0 ? ranked[0][1] / total : 0;
     const alternatives: ReadAlternative[] = ranked
@@ -258,7 +260,7 @@ export class PlateTracker {
     const frames = track.sightings.map((s) => s.frame.capturedAt);
     return {
       decidedBy,
-      frame: best.image ?? evidenceFrame(agreeing.length > 0 ? agreeing : track.sightings),
+      frame: evidenceFrame(source),
       read: {
         id: randomUUID(),
         plate,

@@ -1,8 +1,9 @@
 /**
- * One store operation at a time (the connection is shared; SQLite transactions must not
- * interleave), in call order, except that urgent operations (alerts) go ahead of every
- * operation still waiting. A running operation is never interrupted: an alert waits at most for
- * the one in progress, not for a queue of backlog writes, upload batches and ack marks.
+ * One operation at a time on a shared SQLite connection (transactions must not interleave), in
+ * call order, except that urgent operations (alerts) go ahead of every operation still waiting.
+ * A running operation is never interrupted: an alert waits at most for the one in progress, not
+ * for a queue of backlog writes, upload batches and ack marks. The device's store and the hub's
+ * write queue both run on it.
  */
 export class OperationQueue {
   private readonly urgent: (() => void)[] = [];
@@ -25,6 +26,11 @@ export class OperationQueue {
       (urgent ? this.urgent : this.normal).push(job);
       if (!this.running) this.next();
     });
+  }
+
+  /** Operations waiting, not counting the one running. */
+  depth(): { urgent: number; normal: number } {
+    return { urgent: this.urgent.length, normal: this.normal.length };
   }
 
   /** Resolves when nothing runs and nothing waits. */

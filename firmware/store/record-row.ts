@@ -1,6 +1,6 @@
 /** A record's row as SQLite returns it, its decoding into a StoredRead, and the checks on input. */
 import type { Read } from '../pipeline/read';
-import { alertRecordOf, alertRecordSchema, type AlertDetails } from '../hotlist/alert';
+import { alertRecordOf, alertRecordSchema, MAX_FRAME_JPEG_BYTES, type AlertDetails } from '../hotlist/alert';
 import { decodeReadPayload } from './read-payload';
 import type { StoredRead } from './read-store';
 import type { DataClass } from './retention';
@@ -40,8 +40,8 @@ export const READ_LIMITS = {
   cropBytes: 1024 * 1024,
   sourceIdChars: 128,
   formatChars: 64,
-  /** An alert's full frame, JPEG: a 4K frame at evidence quality fits. */
-  frameBytes: 8 * 1024 * 1024,
+  /** An alert's full frame, JPEG. */
+  frameBytes: MAX_FRAME_JPEG_BYTES,
 } as const;
 
 /** A read as the store takes it: an alert's read carries its details. */

@@ -23,7 +23,7 @@
 import { z } from 'zod';
 import type { HealthReport } from '../health/health-report';
 import { healthReportSchema } from '../health/health-report';
-import { alertRecordSchema } from '../hotlist/alert';
+import { alertRecordSchema, MAX_FRAME_JPEG_BYTES } from '../hotlist/alert';
 
 export const PROTOCOL_VERSION = 1;
 /** The WebSocket subprotocol both sides insist on: a peer speaking another version is refused at the handshake. */
@@ -35,8 +35,8 @@ export const LIMITS = {
   batchReads: 500,
   /** A read's crop, bytes (before base64). */
   cropBytes: 256 * 1024,
-  /** An alert's full frame, bytes (before base64); as the store's READ_LIMITS.frameBytes. */
-  frameBytes: 8 * 1024 * 1024,
+  /** An alert's full frame, bytes (before base64): what the store keeps. */
+  frameBytes: MAX_FRAME_JPEG_BYTES,
   /**
    * One WebSocket message, bytes: a full batch of maximal crops fits, base64 included. Alerts with
    * frames do not all fit: the sender bounds each batch by its encoded bytes too.

@@ -12,8 +12,9 @@ import { DEMO_FEATURED_PLATES } from '../../drivers/camera/synthetic/featured-pl
 import { Random } from '../../drivers/camera/synthetic/random';
 import { HotlistStore } from '../../firmware/hotlist/hotlist-store';
 import { benchEntries } from './hotlist-bench';
+import { demoHotlist } from '../hub/demo-hotlist';
 
-/** `count` random entries over three lists, and the demo plates on a DEMO list, in the appliance's hotlist directory. */
+/** `count` random entries over three lists, and the demo hub's DEMO list (its plates by each rule), in the appliance's hotlist directory. */
 async function writeBenchHotlist(dir: string, count: number, seed: number): Promise<void> {
   const now = Date.now();
   const entries = benchEntries(Random.stream(seed, 'pipeline-hotlist'), count, now);
@@ -21,8 +22,8 @@ async function writeBenchHotlist(dir: string, count: number, seed: number): Prom
   for (const list of new Set(entries.map((e) => e.list))) {
     await hotlists.replace(list, entries.filter((e) => e.list === list), { source: 'file', version: null, refreshedAt: now });
   }
-  const demo = DEMO_FEATURED_PLATES.map((plate) => ({ ...entries[0], plate, list: 'DEMO', caseNumber: `BENCH-${plate}`, expiresAt: null }));
-  await hotlists.replace('DEMO', demo, { source: 'file', version: null, refreshedAt: now });
+  const demo = demoHotlist(now);
+  await hotlists.replace(demo.list, demo.entries, { source: 'file', version: null, refreshedAt: now });
 }
 
 export interface PipelineBenchOptions {
@@ -33,7 +34,7 @@ export interface PipelineBenchOptions {
   log: Logger;
   /**
    * Hotlist entries the appliance holds (0: none, the figures comparable with runs before
-   * hotlists). With some, the demo plates are listed too and shown on 10% of vehicles, so the
+   * hotlists). With some, the demo hub's DEMO list too, its plates shown on 10% of vehicles, so the
    * run includes alerts: frames handed back, evidence kept and encoded, alerts stored.
    */
   hotlistEntries?: number;

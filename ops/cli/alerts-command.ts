@@ -5,14 +5,12 @@
  * plate crop and full frame as files. It shows plates, so it is an access to ALPR data (P10):
  * refused without user, agency, purpose and case, and recorded before anything is shown.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import * as path from 'node:path';
 import { alertRecordOf, type AlertRecord } from '../../firmware/hotlist/alert';
 import { MAX_LIST_LIMIT, type StoredRead } from '../../firmware/store/read-store';
-import { makePrivate } from '../../firmware/store/private-file';
 import { CliError } from './cli-error';
 import { out } from './cli-context';
 import { withStore } from './configured-store';
+import { imageFolder, saveAlertImages, type SavedImages } from './alert-images';
 import { accessRequestOf, recordAccess, type AccessOptions } from './plate-data-access';
 
 export const DEFAULT_ALERTS_LIMIT = 20;
@@ -25,13 +23,6 @@ export interface AlertsCommandOptions extends AccessOptions {
   json?: boolean;
   /** Directory for `<readId>-crop.jpg` and `<readId>-frame.jpg` (0600). */
   saveImages?: string;
-}
-
-/** Where one alert's images went, when --save-images asked for them. */
-interface SavedImages {
-  crop: string;
-  /** Null when the alert kept no frame (or the hit has no alert details). */
-  frame: string | null;
 }
 
 /** One alert as `--json` prints it: the read's fields (times ISO), and the alert in its record form (the protocol's). */
@@ -68,9 +59,8 @@ export async function alertsCommand(options: AlertsCommandOptions): Promise<numb
 
     const saved = new Map<string, SavedImages>();
     if (options.saveImages !== undefined) {
-      const dir = path.resolve(options.saveImages);
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      for (const hit of hits) saved.set(hit.id, saveImages(dir, hit));
+      const folder = imageFolder(options.saveImages);
+      for (const hit of hits) saved.set(hit.id, saveAlertImages(folder, hit.id, hit.crop, hit.alert?.frame?.jpeg ?? null));
     }
 
     if (options.json) {
@@ -144,29 +134,4 @@ export function alertLines(hit: StoredRead, images: SavedImages | undefined): st
   field('held', hit.held ? 'yes (evidence hold)' : 'no');
   if (images !== undefined) field('images', images.frame === null ? `${images.crop} (no frame kept)` : `${images.crop}, ${images.frame}`);
   return lines;
-}
-
-/** Writes the crop and (when kept) the frame of one alert into `dir`, 0600. */
-function saveImages(dir: string, hit: StoredRead): SavedImages {
-  // Ids come from the pipeline (UUIDs); encoding keeps any other id inside `dir`.
-  const base = encodeURIComponent(hit.id);
-  const crop = path.join(dir, `${base}-crop.jpg`);
-  writePrivateFile(crop, hit.crop);
-  const jpeg = hit.alert?.frame?.jpeg;
-  if (jpeg === undefined) return { crop, frame: null };
-  const frame = path.join(dir, `${base}-frame.jpg`);
-  writePrivateFile(frame, jpeg);
-  return { crop, frame };
-}
-
-/** Writes `bytes` to `file`, made 0600 even when it existed with a wider mode: plate images are ALPR data. */
-function writePrivateFile(file: string, bytes: Buffer): void {
-  const fd = openSync(file, 'w', 0o600);
-  try {
-    makePrivate(fd);
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -14,6 +14,17 @@ import { loadContext, out } from './cli-context';
 import { progressBar, type Progress } from './progress';
 import { readerOptions } from '../../firmware/main/reader-options';
 
+/** `dir` when it is a directory. @throws CliError naming the command and the path otherwise. */
+function existingDirectory(command: string, dir: string): string {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${command}: ${dir} is not a directory`);
+  return dir;
+}
+
+/** Where a bench's throwaway directories go: --dir, or the temp directory. */
+function workDirectory(command: string, dir: string | undefined): string {
+  return existingDirectory(command, path.resolve(dir ?? tmpdir()));
+}
+
 export interface AccuracyBenchOptions {
   config?: string;
   workers?: number;
@@ -23,7 +34,7 @@ export interface AccuracyBenchOptions {
 
 /** `sightline bench accuracy DIR`: each labelled image's best reading and time, then a summary. */
 export async function benchAccuracyCommand(dir: string, options: AccuracyBenchOptions): Promise<number> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`bench accuracy: ${dir} is not a directory`);
+  existingDirectory('bench accuracy', dir);
   const { config, log } = loadContext(options.config, 'warn');
   const pool = await RecognizerPool.start({
     workers: options.workers ?? 1,
@@ -64,7 +75,7 @@ export interface OcrBenchOptions {
 
 /** `sightline bench ocr DIR`: the plate OCR alone on each labelled crop, one thread, then a summary. */
 export async function benchOcrCommand(dir: string, options: OcrBenchOptions): Promise<number> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`bench ocr: ${dir} is not a directory`);
+  existingDirectory('bench ocr', dir);
   const { config } = loadContext(options.config, 'warn');
   // One reader in this thread: the figure is the OCR's own time, without worker hand-offs.
   const reader = await PlateReader.load({ ...readerOptions(config.recognizer), threads: 1, localizer: 'finder', textFallbackBelow: 0 });
@@ -142,8 +153,7 @@ export interface StoreBenchCommandOptions {
 export async function benchStoreCommand(options: StoreBenchCommandOptions): Promise<number> {
   // Error level: the eviction run loses reads by design, and a warning for each batch says nothing new.
   const { log } = loadContext(options.config, 'error');
-  const dir = path.resolve(options.dir ?? tmpdir());
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`bench store: ${dir} is not a directory`);
+  const dir = workDirectory('bench store', options.dir);
   const result = await runStoreBench({
     dir,
     reads: options.reads,
@@ -181,8 +191,7 @@ export interface UplinkBenchCommandOptions {
 /** `sightline bench uplink`: reads/s to a real hub on loopback, and alert latency behind a backlog. */
 export async function benchUplinkCommand(options: UplinkBenchCommandOptions): Promise<number> {
   const { config, log } = loadContext(options.config, 'error');
-  const dir = path.resolve(options.dir ?? tmpdir());
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`bench uplink: ${dir} is not a directory`);
+  const dir = workDirectory('bench uplink', options.dir);
   const { runUplinkBench } = await import('../bench/uplink-bench');
   // The appliance's own uplink settings, unless the command line overrides them.
   const result = await runUplinkBench({
@@ -224,8 +233,7 @@ export interface HotlistBenchCommandOptions {
  */
 export async function benchHotlistCommand(options: HotlistBenchCommandOptions): Promise<number> {
   const { config, log } = loadContext(options.config, 'error');
-  const dir = path.resolve(options.dir ?? tmpdir());
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`bench hotlist: ${dir} is not a directory`);
+  const dir = workDirectory('bench hotlist', options.dir);
   const progress = (phase: string) => process.stderr.write(`bench hotlist: ${phase}\n`);
   const { runMatchBench } = await import('../bench/hotlist-bench');
   const { runAlertBench } = await import('../bench/alert-bench');

@@ -2,7 +2,7 @@
  * `sightline hub ...`: the reference central hub. `serve` runs it; `devices`, `reads`, `alerts`,
  * `health`, `revoke` and `send` work on its database (DIR/hub.sqlite) from another process while it runs.
  */
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import type { HealthReport } from '../../firmware/health/health-report';
@@ -11,6 +11,7 @@ import { commandSchema, LIMITS, type Command, type CommandName } from '../../fir
 import { CA_CERT_FILE, FleetCaError, initFleetCa, loadFleetCa } from '../fleet/fleet-ca-files';
 import { alertImages, listAlerts, type HubAlertRow } from '../hub/alerts-view';
 import { evidenceLine, matchLines } from '../hub/alert-text';
+import { imageFolder, saveAlertImages, type SavedImages } from './alert-images';
 import { revokeDeviceCertificates } from '../hub/certificates-table';
 import { getCommand, queueCommand, type CommandRow } from '../hub/commands-table';
 import { deviceExists, listDevices } from '../hub/devices-table';
@@ -196,19 +197,19 @@ export interface HubAlertsOptions extends DirOptions {
  */
 export async function hubAlertsCommand(options: HubAlertsOptions): Promise<number> {
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) throw new CliError('--limit must be an integer of at least 1');
-  const imageDir = options.saveImages === undefined ? null : path.resolve(options.saveImages);
-  if (imageDir !== null) {
-    try {
-      mkdirSync(imageDir, { recursive: true, mode: 0o700 });
-    } catch (err) {
-      throw new CliError(`--save-images: cannot create ${imageDir}: ${(err as Error).message}`);
-    }
-  }
+  const imageDir = options.saveImages === undefined ? null : imageFolder(options.saveImages);
   const shown = await withHub(options, async (db) => {
     const alerts = await listAlerts(db, { device: options.device, limit: options.limit });
     const saved: { alert: HubAlertRow; files: SavedImages | null }[] = [];
     // One alert's images in memory at a time: frames are up to 8 MiB each.
-    for (const alert of alerts) saved.push({ alert, files: imageDir === null ? null : saveImages(imageDir, alert, await alertImages(db, alert.deviceId, alert.readId)) });
+    for (const alert of alerts) {
+      let files: SavedImages | null = null;
+      if (imageDir !== null) {
+        const images = await alertImages(db, alert.deviceId, alert.readId);
+        if (images !== null) files = saveAlertImages(imageDir, alert.readId, images.crop, images.frame);
+      }
+      saved.push({ alert, files });
+    }
     return saved;
   });
   if (options.json) {
@@ -224,29 +225,6 @@ export async function hubAlertsCommand(options: HubAlertsOptions): Promise<numbe
     if (files !== null) out(`  saved ${[files.crop, files.frame].filter((f) => f !== null).join(', ')}`);
   }
   return 0;
-}
-
-interface SavedImages {
-  crop: string;
-  frame: string | null;
-}
-
-/** Writes the crop and frame 0600 (evidence: readable by the officer's account only). */
-function saveImages(dir: string, alert: HubAlertRow, images: { crop: Buffer; frame: Buffer | null } | null): SavedImages | null {
-  if (images === null) return null;
-  // The id comes from the device: nothing in it may leave the directory.
-  const name = alert.readId.replace(/[^A-Za-z0-9_-]/g, '_');
-  const write = (file: string, bytes: Buffer): string => {
-    const target = path.join(dir, file);
-    try {
-      writeFileSync(target, bytes, { mode: 0o600 });
-      chmodSync(target, 0o600); // a file that was there keeps its mode otherwise
-    } catch (err) {
-      throw new CliError(`--save-images: cannot write ${target}: ${(err as Error).message}`);
-    }
-    return target;
-  };
-  return { crop: write(`${name}-crop.jpg`, images.crop), frame: images.frame === null ? null : write(`${name}-frame.jpg`, images.frame) };
 }
 
 /** `sightline hub health`: each device's last health report. */

@@ -75,7 +75,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(configOption())
     .option('--seconds <s>', 'how long to run', positiveNumber, 30)
     .option('--seed <n>', 'scene seed', positiveInt, 1)
-    .option('--hotlist-entries <n>', 'hold this many hotlist entries, plus the demo plates shown on 10% of vehicles (default 0: no hotlists)', (v: string) => Number(v), 0)
+    .option('--hotlist-entries <n>', 'hold this many hotlist entries, plus the demo hub\'s DEMO list, whose plates are shown on 10% of vehicles (default 0: no hotlists)', (v: string) => Number(v), 0)
     .option('--json', 'print the summary as a JSON last line')
     .action(run(async (options: { config?: string; seconds?: number; seed?: number; hotlistEntries?: number; json?: boolean }) => (await import('./bench-command')).benchPipelineCommand(options)));
 
