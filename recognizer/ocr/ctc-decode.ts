@@ -10,7 +10,7 @@ export interface DecodedChar {
  * Greedy CTC decoding of one sequence: best class per step, repeats merged, blanks dropped.
  * `probs` holds `steps * classes` softmax outputs; `labels[i]` is class i's text ('' = blank).
  */
-export function ctcGreedyDecode(probs: Float32Array, offset: number, steps: number, classes: number, labels: string[]): DecodedChar[] {
+export function ctcGreedyDecode(probs: Float32Array, offset: number, steps: number, classes: number, labels: readonly string[]): DecodedChar[] {
   const out: DecodedChar[] = [];
   let previous = -1;
   for (let t = 0; t < steps; t++) {
