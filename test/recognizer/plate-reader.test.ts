@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import cv = require('../../drivers/opencv');
 import { boxIoU, quadBounds } from '../../drivers/camera/geometry';
@@ -10,6 +11,8 @@ import { PlateReader } from '../../recognizer/plate-reader';
 import { TextDetector } from '../../recognizer/localize/text-detector';
 import { PlateOcr } from '../../recognizer/ocr/plate-ocr';
 import { RecognizerError } from '../../recognizer/recognizer-error';
+import { DEFAULT_MANIFEST_PATH, readManifest, resolveModelFile } from '../../recognizer/model-manifest';
+import { useTempDir } from '../support/temp-dir';
 import { datasetDir } from '../support/datasets';
 import { framesWithPlates } from '../support/synthetic-frames';
 
@@ -169,5 +172,33 @@ describe('PlateReader text-line fallback', () => {
     const result = await withFallback.read(plateFrame.image);
     const sure = result.candidates.some((c) => c.confidence >= 0.85);
     assert.equal(locate.callCount, sure ? 1 : 2, sure ? 'a confident read: no fallback' : 'no confident read: fallback');
+  });
+});
+
+describe('PlateReader plate OCR models', () => {
+  const tmp = useTempDir();
+
+  it('refuses plate OCR models whose charsets differ, since their views vote class by class', async () => {
+    const shipped = readManifest();
+    const dir = path.dirname(DEFAULT_MANIFEST_PATH);
+    const models: Record<string, unknown> = {};
+    for (const name of ['plateFinder', 'plateOcr', 'plateOcrLines']) {
+      const entry = shipped.models[name];
+      copyFileSync(resolveModelFile(entry, dir, name), path.join(tmp(), entry.file));
+      models[name] = entry;
+    }
+    copyFileSync(path.join(dir, 'plate-ocr.charset.txt'), path.join(tmp(), 'plate-ocr.charset.txt'));
+    // The lines model gets the same characters in another order: as many classes, other meanings.
+    const charset = readFileSync(path.join(dir, 'plate-ocr.charset.txt'), 'utf8').trim().split('\n');
+    const reversed = `${[...charset].reverse().join('\n')}\n`;
+    writeFileSync(path.join(tmp(), 'reversed.charset.txt'), reversed);
+    const lines = shipped.models.plateOcrLines;
+    models.plateOcrLines = { ...lines, charset: { ...lines.charset, file: 'reversed.charset.txt', sha256: createHash('sha256').update(reversed).digest('hex') } };
+    const manifestPath = path.join(tmp(), 'manifest.json');
+    writeFileSync(manifestPath, JSON.stringify({ models }));
+
+    await assert.rejects(PlateReader.load({ threads: 1, manifestPath }), (e: RecognizerError) => e.code === 'MODEL_SHAPE_MISMATCH' && /share one charset/.test(e.message));
+    // Either model alone reads.
+    await PlateReader.load({ threads: 1, manifestPath, plateOcrModels: 1 });
   });
 });
