@@ -29,21 +29,31 @@ export function viewsAgreeSurely(views: CtcView[], labels: readonly string[], mi
   );
 }
 const LOG_FLOOR = -1e9;
+/** Forward sums under this are scaled back to 1 (and the scale kept in log space). */
+const RESCALE_BELOW = 1e-100;
 
 /**
  * log P(text | view) under CTC: the probability of every alignment of `label` (class indices,
- * no blanks) summed by the forward algorithm, scaled per step so long outputs do not underflow.
+ * no blanks) summed by the forward algorithm, rescaled whenever the sum grows small enough to
+ * risk underflow.
  * -Infinity when the text cannot be aligned in the view's steps.
  */
 export function ctcLogLikelihood(view: CtcView, label: number[]): number {
   const { probs, offset, steps, classes } = view;
   const states = 2 * label.length + 1;
-  // State s is blank when even, label[(s - 1) / 2] when odd.
-  const cls = (s: number) => (s % 2 === 0 ? 0 : label[(s - 1) >> 1]);
-  let alpha = new Float64Array(states);
-  let next = new Float64Array(states);
+  const { stateClass, canSkip, alpha: a0, next: n0 } = scratch(states);
+  // State s is blank when even, label[(s - 1) / 2] when odd; an odd state may skip the blank
+  // before it unless the character before is the same class.
+  for (let s = 0; s < states; s++) {
+    const odd = s % 2 === 1;
+    stateClass[s] = odd ? label[(s - 1) >> 1] : 0;
+    canSkip[s] = odd && s > 1 && label[(s - 1) >> 1] !== label[(s - 3) >> 1] ? 1 : 0;
+  }
+  let alpha = a0;
+  let next = n0;
+  alpha.fill(0, 0, states);
   alpha[0] = probs[offset];
-  if (states > 1) alpha[1] = probs[offset + cls(1)];
+  if (states > 1) alpha[1] = probs[offset + stateClass[1]];
   let logScale = 0;
   for (let t = 1; t < steps; t++) {
     const base = offset + t * classes;
@@ -51,19 +61,31 @@ export function ctcLogLikelihood(view: CtcView, label: number[]): number {
     for (let s = 0; s < states; s++) {
       let a = alpha[s];
       if (s > 0) a += alpha[s - 1];
-      // A skip over the blank between two characters, allowed unless they are the same class.
-      if (s > 1 && s % 2 === 1 && label[(s - 1) >> 1] !== label[(s - 3) >> 1]) a += alpha[s - 2];
-      const v = a * probs[base + cls(s)];
+      if (canSkip[s]) a += alpha[s - 2];
+      const v = a * probs[base + stateClass[s]];
       next[s] = v;
       total += v;
     }
     if (total <= 0) return -Infinity;
-    for (let s = 0; s < states; s++) next[s] /= total;
-    logScale += Math.log(total);
+    if (total < RESCALE_BELOW) {
+      const inv = 1 / total;
+      for (let s = 0; s < states; s++) next[s] *= inv;
+      logScale += Math.log(total);
+    }
     [alpha, next] = [next, alpha];
   }
   const end = alpha[states - 1] + (states > 1 ? alpha[states - 2] : 0);
   return end > 0 ? logScale + Math.log(end) : -Infinity;
+}
+
+// Buffers of the forward pass, reused: a plate's vote runs it a few hundred times.
+let buffers = { stateClass: new Int32Array(0), canSkip: new Uint8Array(0), alpha: new Float64Array(0), next: new Float64Array(0) };
+function scratch(states: number): typeof buffers {
+  if (buffers.alpha.length < states) {
+    const n = Math.max(states, 2 * buffers.alpha.length);
+    buffers = { stateClass: new Int32Array(n), canSkip: new Uint8Array(n), alpha: new Float64Array(n), next: new Float64Array(n) };
+  }
+  return buffers;
 }
 
 /**

@@ -53,6 +53,16 @@ describe('ctcLogLikelihood', () => {
     }
   });
 
+  it('keeps a probability far below the smallest double in log space', () => {
+    // 32 steps where the blank has 1e-20: the empty text's probability is 1e-640.
+    const steps = 32;
+    const probs = new Float32Array(steps * LABELS.length);
+    for (let t = 0; t < steps; t++) probs.set([1e-20, 0.5, 0.25, 0.25 - 1e-20], t * LABELS.length);
+    const log = ctcLogLikelihood({ probs, offset: 0, steps, classes: LABELS.length }, []);
+    const expected = steps * Math.log(probs[0]);
+    assert.ok(Math.abs(log - expected) < 1e-6 * Math.abs(expected), `${log} against ${expected}`);
+  });
+
   it('reads from the view offset, and says impossible when a text needs more steps than there are', () => {
     const a = view(['A', '', 'B']);
     const padded = new Float32Array(a.probs.length + 8);
