@@ -15,7 +15,7 @@ import type { LineReader } from './ocr/line-reader';
 import { PlateOcr, platePixels } from './ocr/plate-ocr';
 import type { DecodedChar } from './ocr/ctc-decode';
 import { TextRecognizer } from './ocr/text-recognizer';
-import { toPlateReading, type PlateReading } from './ocr/plate-reading';
+import { MAX_ALTERNATIVES, toPlateReading, type PlateReading } from './ocr/plate-reading';
 import { viewsAgreeSurely, voteCtcViews, type CtcView } from './ocr/ctc-vote';
 
 export interface PlateReaderOptions {
@@ -91,8 +91,6 @@ const MAX_PLATE_CHARS = 10;
 const CROP_GROW_X = 0.12;
 const CROP_GROW_Y = 0.45;
 const CROP_JPEG_QUALITY = 90;
-/** Alternatives kept per candidate (the Read type allows 5). */
-const MAX_ALTERNATIVES = 5;
 // A found plate's evidence crop: the plate and a little of the car around it.
 const PLATE_CROP_GROW = 0.06;
 /**
@@ -208,8 +206,9 @@ async function timed<T>(timer: Timer, stage: keyof Timer, work: () => T | Promis
 /**
  * Frame to plate candidates, in one thread: decode, find plates, read them, keep the plate-like
  * readings. By default the plate finder marks whole plates and the plate OCR reads each whole,
- * and where that leaves doubt in PLATE_BANDS too, the views voting. PP-OCR's text-line detector can replace the finder
- * (`localizer: 'text'`) or back it up where it reads nothing confidently (`textFallbackBelow`).
+ * and where that leaves doubt in PLATE_BANDS too, the views voting. PP-OCR's text-line detector
+ * can replace the finder (`localizer: 'text'`) or back it up where it reads nothing confidently
+ * (`textFallbackBelow`).
  * One instance owns its onnxruntime sessions; a worker holds one.
  */
 export class PlateReader {
@@ -324,7 +323,7 @@ export class PlateReader {
     if (this.plateOcrs.length === 0) throw new RecognizerError('MODEL_MISSING', 'plate reader: reading whole plates needs the plate OCR (localizer: finder)');
     const labels = this.plateOcrs[0].classLabels;
     const whole = await this.runPlateOcrs(mat, plates.map((p) => p.quad));
-    const inDoubt = plates.map((_, i) => i).filter((i) => !viewsAgreeSurely(whole.map((views) => views[i]), labels, SETTLED_CHAR_CONFIDENCE));
+    const inDoubt = plates.map((_, i) => i).filter((i) => !viewsAgreeSurely(whole.map((views) => views[i]), SETTLED_CHAR_CONFIDENCE));
     const bands = await this.runPlateOcrs(
       mat,
       inDoubt.flatMap((i) => PLATE_BANDS.map(([from, to]) => quadBand(plates[i].quad, from, to))),

@@ -1,36 +1,35 @@
 import { ctcGreedyDecode } from './ctc-decode';
-import { toPlateReading, type PlateReading } from './plate-reading';
+import { MAX_ALTERNATIVES, toPlateReading, type PlateReading } from './plate-reading';
 
-/** One view's CTC output: `steps x classes` softmax probabilities starting at `offset`. */
+/**
+ * One view's CTC output: `steps x classes` softmax probabilities starting at `offset`, and its
+ * best-path reading (greedy decoding, with one-character alternatives), decoded once.
+ */
 export interface CtcView {
   probs: Float32Array;
   offset: number;
   steps: number;
   classes: number;
+  reading: PlateReading;
 }
 
-const MAX_ALTERNATIVES = 5;
+const LOG_FLOOR = -1e9;
+/** Forward sums under this are scaled back to 1 (and the scale kept in log space). */
+const RESCALE_BELOW = 1e-100;
 
-/** The view's best-path reading (greedy CTC decoding), with one-character alternatives. */
-export function greedyReading(view: CtcView, labels: readonly string[]): PlateReading {
-  return toPlateReading(ctcGreedyDecode(view.probs, view.offset, view.steps, view.classes, labels));
+/** A view of `probs` from `offset`, with its best-path reading. */
+export function ctcView(probs: Float32Array, offset: number, steps: number, classes: number, labels: readonly string[]): CtcView {
+  return { probs, offset, steps, classes, reading: toPlateReading(ctcGreedyDecode(probs, offset, steps, classes, labels)) };
 }
 
 /**
  * Whether the views all read the same non-empty text with every character at least
  * `minCharConfidence` sure: then more views of the plate would only agree.
  */
-export function viewsAgreeSurely(views: CtcView[], labels: readonly string[], minCharConfidence: number): boolean {
-  const readings = views.map((v) => greedyReading(v, labels));
-  return (
-    readings.length > 0 &&
-    readings[0].text.length > 0 &&
-    readings.every((r) => r.text === readings[0].text && r.charConfidences.every((p) => p >= minCharConfidence))
-  );
+export function viewsAgreeSurely(views: CtcView[], minCharConfidence: number): boolean {
+  const first = views[0]?.reading.text;
+  return !!first && views.every(({ reading }) => reading.text === first && reading.charConfidences.every((p) => p >= minCharConfidence));
 }
-const LOG_FLOOR = -1e9;
-/** Forward sums under this are scaled back to 1 (and the scale kept in log space). */
-const RESCALE_BELOW = 1e-100;
 
 /**
  * log P(text | view) under CTC: the probability of every alignment of `label` (class indices,
@@ -99,7 +98,7 @@ function scratch(states: number): typeof buffers {
  * model's real doubt instead of a per-character average that hides it.
  */
 export function voteCtcViews(views: CtcView[], labels: readonly string[]): PlateReading | null {
-  const greedy = views.map((v) => greedyReading(v, labels));
+  const greedy = views.map((v) => v.reading);
   const texts = new Set<string>();
   for (const r of greedy) {
     if (r.text) texts.add(r.text);

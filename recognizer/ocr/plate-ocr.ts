@@ -6,7 +6,7 @@ import { ort } from '../onnx-session';
 import { rectifyQuad } from '../localize/rectify';
 import { ctcGreedyDecode, type DecodedChar } from './ctc-decode';
 import { ctcLabels } from './ctc-labels';
-import type { CtcView } from './ctc-vote';
+import { ctcView, type CtcView } from './ctc-vote';
 import type { LineReader } from './line-reader';
 
 export const PLATE_OCR_HEIGHT = 32;
@@ -47,19 +47,23 @@ export class PlateOcr implements LineReader {
 
   /** The model's CTC output for `count` quads already prepared by platePixels, one view each. */
   async runPrepared(input: Float32Array, count: number): Promise<CtcView[]> {
-    if (count === 0) return [];
-    const session = this.loaded.session;
-    const tensor = new ort.Tensor('float32', input, [count, 1, PLATE_OCR_HEIGHT, PLATE_OCR_WIDTH]);
-    const output = (await session.run({ [session.inputNames[0]]: tensor }))[session.outputNames[0]];
-    const [, steps, classes] = output.dims;
-    const probs = output.data as Float32Array;
-    return Array.from({ length: count }, (_, n) => ({ probs, offset: n * steps * classes, steps, classes }));
+    const { probs, steps, classes } = await this.run(input, count);
+    return Array.from({ length: count }, (_, n) => ctcView(probs, n * steps * classes, steps, classes, this.labels));
   }
 
   /** Reads `count` quads already prepared by platePixels. */
   async readPrepared(input: Float32Array, count: number): Promise<DecodedChar[][]> {
-    const views = await this.runPrepared(input, count);
-    return views.map((v) => ctcGreedyDecode(v.probs, v.offset, v.steps, v.classes, this.labels));
+    const { probs, steps, classes } = await this.run(input, count);
+    return Array.from({ length: count }, (_, n) => ctcGreedyDecode(probs, n * steps * classes, steps, classes, this.labels));
+  }
+
+  private async run(input: Float32Array, count: number): Promise<{ probs: Float32Array; steps: number; classes: number }> {
+    if (count === 0) return { probs: new Float32Array(0), steps: 0, classes: 0 };
+    const session = this.loaded.session;
+    const tensor = new ort.Tensor('float32', input, [count, 1, PLATE_OCR_HEIGHT, PLATE_OCR_WIDTH]);
+    const output = (await session.run({ [session.inputNames[0]]: tensor }))[session.outputNames[0]];
+    const [, steps, classes] = output.dims;
+    return { probs: output.data as Float32Array, steps, classes };
   }
 
   async readLines(image: Mat, quads: Quad[]): Promise<DecodedChar[][]> {

@@ -8,7 +8,8 @@ export interface PlateReading {
 }
 
 const PLATE_CHAR = /^[A-Z0-9]$/;
-const MAX_ALTERNATIVES = 5;
+/** Alternatives kept per reading (the Read type allows 5). */
+export const MAX_ALTERNATIVES = 5;
 
 function plateChar(char: string | null): string | null {
   if (char === null) return null;

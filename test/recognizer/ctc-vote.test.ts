@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ctcLogLikelihood, viewsAgreeSurely, voteCtcViews, type CtcView } from '../../recognizer/ocr/ctc-vote';
+import { ctcLogLikelihood, ctcView, viewsAgreeSurely, voteCtcViews, type CtcView } from '../../recognizer/ocr/ctc-vote';
 
 const LABELS = ['', 'A', 'B', '8'];
 
@@ -13,7 +13,7 @@ function view(path: string[], sure = 0.9, overrides: Record<number, Record<strin
     const rest = (1 - named) / (classes - Object.keys(row).length);
     LABELS.forEach((label, c) => (probs[t * classes + c] = row[label] ?? rest));
   });
-  return { probs, offset: 0, steps: path.length, classes };
+  return ctcView(probs, 0, path.length, classes, LABELS);
 }
 
 /** Every way of spelling `label` in `steps` CTC steps, by enumeration (small cases only). */
@@ -46,7 +46,7 @@ describe('ctcLogLikelihood', () => {
       const sum = row.reduce((a, b) => a + b, 0);
       row.forEach((p, c) => (probs[t * LABELS.length + c] = p / sum));
     }
-    const v: CtcView = { probs, offset: 0, steps, classes: LABELS.length };
+    const v = ctcView(probs, 0, steps, LABELS.length, LABELS);
     for (const label of [[], [1], [1, 2], [1, 1], [3, 1, 3], [2, 2, 2]]) {
       const expected = bruteForce(v, label);
       assert.ok(Math.abs(Math.exp(ctcLogLikelihood(v, label)) - expected) < 1e-6 * Math.max(1, expected), `label ${label}`);
@@ -58,7 +58,7 @@ describe('ctcLogLikelihood', () => {
     const steps = 32;
     const probs = new Float32Array(steps * LABELS.length);
     for (let t = 0; t < steps; t++) probs.set([1e-20, 0.5, 0.25, 0.25 - 1e-20], t * LABELS.length);
-    const log = ctcLogLikelihood({ probs, offset: 0, steps, classes: LABELS.length }, []);
+    const log = ctcLogLikelihood(ctcView(probs, 0, steps, LABELS.length, LABELS), []);
     const expected = steps * Math.log(probs[0]);
     assert.ok(Math.abs(log - expected) < 1e-6 * Math.abs(expected), `${log} against ${expected}`);
   });
@@ -104,12 +104,12 @@ describe('voteCtcViews', () => {
 describe('viewsAgreeSurely', () => {
   const sure = view(['A', '', 'B', '', '8'], 0.97);
   it('holds when every view reads the same text with every character sure', () => {
-    assert.equal(viewsAgreeSurely([sure, sure], LABELS, 0.95), true);
+    assert.equal(viewsAgreeSurely([sure, sure], 0.95), true);
   });
   it('fails on one unsure character, a different text, or no text', () => {
-    assert.equal(viewsAgreeSurely([sure, view(['A', '', 'B', '', '8'], 0.97, { 2: { B: 0.9 } })], LABELS, 0.95), false);
-    assert.equal(viewsAgreeSurely([sure, view(['A', '', '8', '', '8'], 0.97)], LABELS, 0.95), false);
-    assert.equal(viewsAgreeSurely([view(['', '', ''])], LABELS, 0.95), false);
-    assert.equal(viewsAgreeSurely([], LABELS, 0.95), false);
+    assert.equal(viewsAgreeSurely([sure, view(['A', '', 'B', '', '8'], 0.97, { 2: { B: 0.9 } })], 0.95), false);
+    assert.equal(viewsAgreeSurely([sure, view(['A', '', '8', '', '8'], 0.97)], 0.95), false);
+    assert.equal(viewsAgreeSurely([view(['', '', ''])], 0.95), false);
+    assert.equal(viewsAgreeSurely([], 0.95), false);
   });
 });
