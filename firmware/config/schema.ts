@@ -274,10 +274,10 @@ const recognizer = section({
     .describe(
       'With the finder: when no plate it found reads at least this confidently, PP-OCR\'s text-line detector runs on the whole frame too (about 100 ms more on a 2-core machine, and its models in memory). 0 = never.',
     ),
-  plateOcrModels: intIn(1, 2)
-    .default(2)
+  plateOcrModels: intIn(1, 3)
+    .default(3)
     .describe(
-      'With the finder: how many plate OCR models read each found plate. 2 = plate-ocr and plate-ocr-lines, agreeing readings merged (more plates read exactly; OCR time doubled); 1 = plate-ocr alone (faster, for a slow board).',
+      'With the finder: how many plate OCR models read each found plate, their views voting by CTC probability. 3 = plate-ocr, plate-ocr-lines and plate-ocr-seed7 (most plates read exactly; each model adds about 0.5 ms per plate view); 2 = the first two; 1 = plate-ocr alone (fastest, for a slow board).',
     ),
   minConfidence: numberIn(0, 1).default(0.5).describe('Plate candidates below this confidence are dropped.'),
   ocr: oneOf(['both', 'plate', 'general'])

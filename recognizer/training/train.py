@@ -1,4 +1,4 @@
-"""Trains the plate OCR model (CRNN + CTC) and exports recognizer/models/plate-ocr.onnx.
+"""Trains the plate OCR model (CRNN + CTC) and exports recognizer/models/<name>.onnx.
 
 Run through train.sh. Steps, all cached under --cache so a rerun skips finished ones:
   1. synthetic plate lines (synth_plates.py), in fixed-seed chunks;
@@ -367,6 +367,8 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--seed", type=int, default=20240611)
+    ap.add_argument("--name", default="plate-ocr",
+                    help="exports <out-dir>/<name>.onnx; checkpoint and report are <cache>/<name>-best.pt, <name>-train-report.json")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
 
@@ -412,7 +414,7 @@ def main():
     n_syn = args.batch - n_real
 
     best = {"acc": -1.0, "step": 0}
-    ckpt = os.path.join(args.cache, "best.pt")
+    ckpt = os.path.join(args.cache, args.name + "-best.pt")
     history = []
     t_train = time.time()
     running = 0.0
@@ -463,12 +465,13 @@ def main():
     model.load_state_dict(torch.load(ckpt))
     model.eval()
     wrapper = ExportWrapper(model).eval()
-    onnx_path = os.path.join(args.out_dir, "plate-ocr.onnx")
+    onnx_path = os.path.join(args.out_dir, args.name + ".onnx")
     dummy = to_tensor(xv[:2])
     torch.onnx.export(
         wrapper, dummy, onnx_path, opset_version=13, input_names=["x"], output_names=["probs"],
         dynamic_axes={"x": {0: "N"}, "probs": {0: "N"}}, do_constant_folding=True,
     )
+    # One charset file for every plate OCR model: the reader votes their views class by class.
     with open(os.path.join(args.out_dir, "plate-ocr.charset.txt"), "w") as f:
         f.write("".join(c + "\n" for c in CHARSET))
     report = {
@@ -492,9 +495,10 @@ def main():
         "history": history,
         "seconds": {"synthetic": round(t_synth), "real_augment": round(t_real), "training": round(train_s), "total": round(time.time() - t_start)},
     }
-    with open(os.path.join(args.cache, "train-report.json"), "w") as f:
+    report_path = os.path.join(args.cache, args.name + "-train-report.json")
+    with open(report_path, "w") as f:
         json.dump(report, f, indent=2)
-    log("exported %s (%d bytes); report in %s" % (onnx_path, os.path.getsize(onnx_path), os.path.join(args.cache, "train-report.json")))
+    log("exported %s (%d bytes); report in %s" % (onnx_path, os.path.getsize(onnx_path), report_path))
 
 
 if __name__ == "__main__":

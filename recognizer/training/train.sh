@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# Retrains the plate OCR model from scratch and writes recognizer/models/plate-ocr.onnx, its
-# charset and its manifest entry. One command, fixed seeds; see README.md beside this file.
-#   recognizer/training/train.sh
+# Retrains a plate OCR model from scratch and writes it to recognizer/models with its charset and
+# manifest entry. One command, fixed seeds; see README.md beside this file.
+#   recognizer/training/train.sh             plate-ocr.onnx, entry "plateOcr" (seed 20240611)
+#   recognizer/training/train.sh --seed 7    plate-ocr-seed7.onnx, entry "plateOcrSeed7": the same
+#                                            recipe from another seed (synthetic data, augmentation,
+#                                            initial weights), whose errors differ
 # Environment (all optional): as common.sh, and
 #   PLATE_OCR_DEV   labelled street photos (default: ../shared/datasets/openalpr-us-dev); only the
 #                   training half (ops/bench/holdout.ts) is read; set it empty to train without
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+DEFAULT_SEED=20240611
+SEED=$DEFAULT_SEED
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seed)
+      [[ "${2-}" =~ ^[0-9]+$ ]] || { echo "train.sh: --seed needs a whole number, got '${2-}'" >&2; exit 2; }
+      SEED=$2; shift 2 ;;
+    *) echo "train.sh: unknown argument '$1' (usage: train.sh [--seed N])" >&2; exit 2 ;;
+  esac
+done
+if [ "$SEED" = "$DEFAULT_SEED" ]; then NAME=plate-ocr; ENTRY=plateOcr; else NAME=plate-ocr-seed$SEED; ENTRY=plateOcrSeed$SEED; fi
+
 DEV="${PLATE_OCR_DEV-$ROOT/../shared/datasets/openalpr-us-dev}"
 DEV_ARGS=()
 if [ -n "$DEV" ]; then
@@ -23,15 +38,15 @@ if [ ! -f "$CACHE/real-lines/lines.csv" ]; then
 fi
 
 "$PY" "$HERE/train.py" --cache "$CACHE" --real "$CACHE/real-lines" --crops "$CROPS" "${DEV_ARGS[@]}" \
-  --out-dir "$MODELS" --threads "$THREADS"
+  --out-dir "$MODELS" --threads "$THREADS" --seed "$SEED" --name "$NAME"
 
-node "$HERE/check-onnx.js" --model "$MODELS/plate-ocr.onnx" --charset "$MODELS/plate-ocr.charset.txt" \
-  --real "$CACHE/real-lines" --out "$CACHE/check-onnx.json"
-node "$HERE/update-manifest.js" --manifest "$MODELS/manifest.json" --report "$CACHE/train-report.json" \
-  --check "$CACHE/check-onnx.json" --real "$CACHE/real-lines"
+node "$HERE/check-onnx.js" --model "$MODELS/$NAME.onnx" --charset "$MODELS/plate-ocr.charset.txt" \
+  --real "$CACHE/real-lines" --out "$CACHE/$NAME-check-onnx.json"
+node "$HERE/update-manifest.js" --manifest "$MODELS/manifest.json" --report "$CACHE/$NAME-train-report.json" \
+  --check "$CACHE/$NAME-check-onnx.json" --real "$CACHE/real-lines" --entry "$ENTRY" --file "$NAME.onnx"
 # The product's own loader must accept the new entry (checksums, input shape).
-node -e "require('$ROOT/dist/recognizer/onnx-session.js').loadModel('plateOcr', { threads: 1 })
-  .then((m) => console.log('train.sh: loadModel(plateOcr) ok:', m.session.inputNames, m.session.outputNames))
-  .catch((e) => { console.error('train.sh: loadModel(plateOcr) failed:', e.message); process.exit(1); })"
+node -e "require('$ROOT/dist/recognizer/onnx-session.js').loadModel('$ENTRY', { threads: 1 })
+  .then((m) => console.log('train.sh: loadModel($ENTRY) ok:', m.session.inputNames, m.session.outputNames))
+  .catch((e) => { console.error('train.sh: loadModel($ENTRY) failed:', e.message); process.exit(1); })"
 # Plate-level comparison with PP-OCR's recognizer on all held-out crops (report only).
-node "$HERE/eval-heldout-crops.js" --model "$MODELS/plate-ocr.onnx" --crops "$CROPS" --out "$CACHE/eval-heldout-crops.json"
+node "$HERE/eval-heldout-crops.js" --model "$MODELS/$NAME.onnx" --crops "$CROPS" --out "$CACHE/$NAME-eval-heldout-crops.json"

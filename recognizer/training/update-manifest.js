@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Writes one entry of recognizer/models/manifest.json after a training run: "plateOcr" (checksums
- * of plate-ocr.onnx and its charset, the model's input, and what the run was: data, steps, seed,
- * time, held-out accuracy) or, with --finder, "plateFinder" (plate-finder.onnx, from
+ * Writes one entry of recognizer/models/manifest.json after a training run: a plate OCR entry
+ * ("plateOcr" for plate-ocr.onnx unless --entry and --file name another, as train.sh --seed N
+ * does: checksums of the model and its charset, the model's input, and what the run was: data,
+ * steps, seed, time, held-out accuracy) or, with --finder, "plateFinder" (plate-finder.onnx, from
  * train_finder.py's report). Only that entry's text changes; the other entries stay byte for
  * byte, and the result is checked to parse with them unchanged.
  *
  * Usage: node recognizer/training/update-manifest.js --manifest FILE --report train-report.json
- *          --check check-onnx.json --real DIR (extract-real-lines.js output)
+ *          --check check-onnx.json --real DIR (extract-real-lines.js output) [--entry NAME --file F.onnx]
  *        node recognizer/training/update-manifest.js --finder --manifest FILE --report finder-report.json
  */
 const fs = require('node:fs');
@@ -18,13 +19,15 @@ const { isDeepStrictEqual } = require('node:util');
 
 function parseArgs(argv) {
   const finder = argv.includes('--finder');
-  const args = finder ? { manifest: null, report: null } : { manifest: null, report: null, check: null, real: null };
+  const args = finder ? { manifest: null, report: null } : { manifest: null, report: null, check: null, real: null, entry: 'plateOcr', file: 'plate-ocr.onnx' };
   const rest = argv.slice(2).filter((a) => a !== '--finder');
   for (let i = 0; i < rest.length; i += 2) {
     const key = rest[i].replace(/^--/, '');
     if (!(key in args) || rest[i + 1] === undefined) throw new Error(`update-manifest: unknown or incomplete argument "${rest[i]}"`);
     args[key] = rest[i + 1];
   }
+  if (!finder && !/^[A-Za-z][A-Za-z0-9]*$/.test(args.entry)) throw new Error(`update-manifest: --entry "${args.entry}" is not a manifest name (letters and digits)`);
+  if (!finder && !/^[a-z0-9][a-z0-9.-]*\.onnx$/.test(args.file)) throw new Error(`update-manifest: --file "${args.file}" is not a model file name beside the manifest`);
   for (const key of Object.keys(args)) if (!args[key]) throw new Error(`update-manifest: --${key} is required`);
   return { ...args, finder };
 }
@@ -80,10 +83,12 @@ function plateOcrEntry(args, dir) {
   const report = readJson(args.report);
   const check = readJson(args.check);
   const real = realCounts(args.real);
+  const primary = args.file === 'plate-ocr.onnx';
+  const retrain = primary ? 'recognizer/training/train.sh' : `recognizer/training/train.sh --seed ${report.seed}`;
   return {
     kind: 'plate-ctc',
-    file: 'plate-ocr.onnx',
-    sha256: sha256(path.join(dir, 'plate-ocr.onnx')),
+    file: args.file,
+    sha256: sha256(path.join(dir, args.file)),
     input: { name: 'x', shape: ['N', 1, 32, 128] },
     output: { name: 'probs', shape: ['N', check.output.steps, check.output.classes] },
     charset: {
@@ -92,9 +97,11 @@ function plateOcrEntry(args, dir) {
       layout: 'CTC blank at index 0, then one character per line',
     },
     source:
-      'Sightline plate OCR: a small CNN + CTC line reader (softmax included) trained in this repository by ' +
-      'recognizer/training/train.sh. Input: the detector line quad warped to 128x32 (stretched), grey ' +
-      '0.299R+0.587G+0.114B, v/127.5-1.',
+      (primary
+        ? 'Sightline plate OCR: a small CNN + CTC line reader (softmax included) trained in this repository by recognizer/training/train.sh. '
+        : `Sightline plate OCR, seed ${report.seed}: plateOcr's recipe (${retrain}) from another seed, so other synthetic data, augmentation and initial weights; ` +
+          'same network, input and charset as plateOcr; found plates are read by every plate OCR model, whose errors differ. ') +
+      'Input: the detector line quad warped to 128x32 (stretched), grey 0.299R+0.587G+0.114B, v/127.5-1.',
     training: {
       data:
         `${report.data.synthetic_lines} synthetic US plate lines (PIL-rendered, condensed bold sans fonts, camera degradations) ` +
@@ -117,7 +124,7 @@ function plateOcrEntry(args, dir) {
       time: `${Math.round(report.seconds.total / 60)} min on 2 CPU cores (data ${Math.round((report.seconds.synthetic + report.seconds.real_augment) / 60)} min, training ${Math.round(report.seconds.training / 60)} min)`,
       description:
         `CTC loss, AdamW with a one-cycle schedule, ${Math.round(report.data.real_fraction_per_batch * 100)}% real lines and plate views per batch; the checkpoint with the best mean exact-plate ` +
-        'accuracy on the held-out real lines and held-out whole plates is exported (ONNX opset 13). Retrain: recognizer/training/train.sh',
+        `accuracy on the held-out real lines and held-out whole plates is exported (ONNX opset 13). Retrain: ${retrain}`,
     },
   };
 }
@@ -156,7 +163,7 @@ function main() {
   const dir = path.dirname(args.manifest);
   const text = fs.readFileSync(args.manifest, 'utf8');
   const before = readJson(args.manifest);
-  const ENTRY = args.finder ? 'plateFinder' : 'plateOcr';
+  const ENTRY = args.finder ? 'plateFinder' : args.entry;
   const entry = args.finder ? plateFinderEntry(args, dir) : plateOcrEntry(args, dir);
   const entryText = format(entry, '    ');
 

@@ -57,7 +57,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config.camera.video, { path: null, realtime: true, loop: false });
     assert.deepEqual(config.camera.reconnect, { initialDelayMs: 500, maxDelayMs: 30000 });
     assert.deepEqual(config.recognizer, {
-      workers: 'auto', threadsPerWorker: 1, detectLongSide: 960, localizer: 'finder', finderLongSide: 640, textFallbackBelow: 0, plateOcrModels: 2,
+      workers: 'auto', threadsPerWorker: 1, detectLongSide: 960, localizer: 'finder', finderLongSide: 640, textFallbackBelow: 0, plateOcrModels: 3,
       minConfidence: 0.5, ocr: 'both',
     });
     assert.deepEqual(config.pipeline, {
