@@ -6,6 +6,7 @@ import { quadBounds, type Quad } from '../drivers/camera/geometry';
 import type { FrameRecognition, PlateCandidate } from './candidate';
 import { decodeFrameImage } from './image-decode';
 import { RecognizerError } from './recognizer-error';
+import { FOUND_PLATE_OCR_MODELS } from './found-plate-ocr-models';
 import { loadModel } from './onnx-session';
 import { DEFAULT_DETECTOR_OPTIONS, TextDetector, type TextBox } from './localize/text-detector';
 import { DEFAULT_PLATE_FINDER_OPTIONS, PlateFinder, type FoundPlate } from './localize/plate-finder';
@@ -46,7 +47,7 @@ export interface PlateReaderOptions {
    * detector runs as well (slower, and finds plates the finder missed). 0: never.
    */
   textFallbackBelow: number;
-  /** With the finder: how many of FOUND_PLATE_OCR_MODELS read each found plate (1 to 3). */
+  /** With the finder: how many of FOUND_PLATE_OCR_MODELS, the first N, read each found plate. */
   plateOcrModels: number;
   manifestPath?: string;
 }
@@ -63,26 +64,12 @@ export const DEFAULT_PLATE_READER_OPTIONS: PlateReaderOptions = {
   finderLongSide: 640,
   maxPlates: 6,
   textFallbackBelow: 0,
-  plateOcrModels: 3,
+  plateOcrModels: FOUND_PLATE_OCR_MODELS.length,
 };
 
 export type OcrChoice = 'plate' | 'general' | 'both';
 
 const OCR_MODELS: Record<OcrChoice, string[]> = { plate: ['plateOcr'], general: ['recognizer'], both: ['plateOcr', 'recognizer'] };
-/**
- * The finder's plates are read by three plate OCR models of the same network: the one trained on
- * whole plates too, the earlier one trained on character lines only, and the first one's recipe
- * from another seed. Their errors differ, so where one misreads a character the others' views
- * outvote it. The first two: on the dev photos' held-out half, 50 plates of 63 exact with both
- * against 45 with either alone (before format rules, with the earlier agreement vote). The third,
- * chosen by a rule fixed before it was trained (held-out crops first): held-out crops 0.9527
- * top1 as with two, topN 0.9865 -> 0.9932; dev photos' held-out half 0.7937 -> 0.8095 top1,
- * 0.873 -> 0.9048 topN. It costs 0.46 ms per view and leaves more plates in doubt (read in bands
- * too): OCR per dev photo 6.2 -> 10.4 ms, per crop 1.95 -> 2.89 ms (medians, 2-core machine).
- * `plateOcrModels` reads with the first N.
- * Their views vote by CTC probability, so they must share one charset.
- */
-const FOUND_PLATE_OCR_MODELS = ['plateOcr', 'plateOcrLines', 'plateOcrSeed7'];
 
 // A plate's character line is wider than tall; tall boxes are vertical text or clutter.
 const MIN_LINE_ASPECT = 1.2;

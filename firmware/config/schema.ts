@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEMO_FEATURED_PLATES, featuredPlateProblem } from '../../drivers/camera/synthetic/featured-plates';
+import { FOUND_PLATE_OCR_MODELS } from '../../recognizer/found-plate-ocr-models';
 
 /**
  * What a key allows, in words ("an integer from 1 to 120"). The builders register it so error
@@ -274,8 +275,8 @@ const recognizer = section({
     .describe(
       'With the finder: when no plate it found reads at least this confidently, PP-OCR\'s text-line detector runs on the whole frame too (about 100 ms more on a 2-core machine, and its models in memory). 0 = never.',
     ),
-  plateOcrModels: intIn(1, 3)
-    .default(3)
+  plateOcrModels: intIn(1, FOUND_PLATE_OCR_MODELS.length)
+    .default(FOUND_PLATE_OCR_MODELS.length)
     .describe(
       'With the finder: how many plate OCR models read each found plate, their views voting by CTC probability. 3 = plate-ocr, plate-ocr-lines and plate-ocr-seed7 (most plates read exactly; each model adds about 0.5 ms per plate view); 2 = the first two; 1 = plate-ocr alone (fastest, for a slow board).',
     ),
