@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '../drivers/log';
 import type { FrameRecognition } from './candidate';
 import type { PlateReaderOptions } from './plate-reader';
 import { RecognizerError } from './recognizer-error';
-import { imageBytes, reviveRecognition, transferable, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol';
+import { asBuffer, imageBytes, reviveRecognition, transferable, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol';
 
 export interface RecognizerPoolOptions {
   /** Worker threads; default: cores minus one (the main thread needs one), at least one. */
@@ -32,6 +32,9 @@ export interface PoolStats {
 
 interface Job {
   id: number;
+  /** The frame sent, its pixels gone with it; kept to rebuild the image when they come back. */
+  image: FrameImage;
+  recycle: ((image: FrameImage) => void) | undefined;
   resolve: (result: FrameRecognition) => void;
   reject: (err: Error) => void;
 }
@@ -58,6 +61,11 @@ export interface RecognizeOptions {
    * asks while hotlists are loaded, so a hit can carry its full frame. Off, the worker frees it.
    */
   returnImage?: boolean;
+  /**
+   * Called with the frame's raw image once the worker is done with it, when it is not handed
+   * back as the result's image: the camera source writes a later frame into the same buffer.
+   */
+  recycle?: (image: FrameImage) => void;
 }
 
 export class RecognizerPool {
@@ -137,11 +145,27 @@ export class RecognizerPool {
   private dispatch(slot: Slot, image: FrameImage, options: RecognizeOptions): Promise<FrameRecognition> {
     this.counters.submitted++;
     return new Promise<FrameRecognition>((resolve, reject) => {
-      const job: Job = { id: this.nextId++, resolve, reject };
+      const job: Job = { id: this.nextId++, image, recycle: options.recycle, resolve, reject };
       slot.job = job;
-      const message: ToWorker = { type: 'recognize', id: job.id, image, returnImage: options.returnImage === true };
+      const message: ToWorker = {
+        type: 'recognize',
+        id: job.id,
+        image,
+        returnImage: options.returnImage === true,
+        returnPixels: options.recycle !== undefined && image.kind === 'bgr',
+      };
       slot.worker.postMessage(message, transferable(imageBytes(image)));
     });
+  }
+
+  private recycle(job: Job, pixels: Buffer): void {
+    if (job.image.kind !== 'bgr') return;
+    try {
+      job.recycle?.({ ...job.image, pixels });
+    } catch (err) {
+      // Only a buffer is lost; the frame's result still goes to its caller.
+      this.log.warn({ err }, 'handing a frame buffer back to its camera failed');
+    }
   }
 
   private finish(slot: Slot): Job | null {
@@ -170,7 +194,10 @@ export class RecognizerPool {
             break;
           case 'result': {
             this.counters.completed++;
-            this.finish(slot)?.resolve(reviveRecognition(message.result));
+            const job = this.finish(slot);
+            if (job === null) break;
+            if (message.spare !== undefined && job.image.kind === 'bgr') this.recycle(job, asBuffer(message.spare));
+            job.resolve(reviveRecognition(message.result));
             break;
           }
           case 'error': {

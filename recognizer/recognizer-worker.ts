@@ -30,9 +30,16 @@ async function main(): Promise<void> {
     try {
       const image = reviveImage(message.image);
       const result = await reader.read(image);
+      const bytes = imageBytes(image);
       // Asked for, a frame with candidates goes back (transferred, no copy): a hotlist hit needs it as evidence.
-      if (!message.returnImage || result.candidates.length === 0) post({ type: 'result', id: message.id, result });
-      else post({ type: 'result', id: message.id, result: { ...result, image } }, transferable(imageBytes(image)));
+      if (message.returnImage && result.candidates.length > 0) {
+        post({ type: 'result', id: message.id, result: { ...result, image } }, transferable(bytes));
+      } else if (message.returnPixels && image.kind === 'bgr') {
+        // Otherwise the pixels still go home, for the camera to write a later frame into.
+        post({ type: 'result', id: message.id, result, spare: bytes }, transferable(bytes));
+      } else {
+        post({ type: 'result', id: message.id, result });
+      }
     } catch (err) {
       post({ type: 'error', id: message.id, error: errorInfo(err) });
     }

@@ -4,7 +4,14 @@ import type { RecognizerErrorCode } from './recognizer-error';
 import type { PlateReaderOptions } from './plate-reader';
 
 /** Messages between the pool and its workers. Buffers arrive as Uint8Array and are rewrapped. */
-export type ToWorker = { type: 'recognize'; id: number; image: FrameImage; returnImage: boolean };
+export type ToWorker = {
+  type: 'recognize';
+  id: number;
+  image: FrameImage;
+  returnImage: boolean;
+  /** Send the raw pixels back (as `spare`) whenever they are not returned as `image`, for the camera to reuse. */
+  returnPixels: boolean;
+};
 
 export interface WorkerErrorInfo {
   code: RecognizerErrorCode;
@@ -14,7 +21,7 @@ export interface WorkerErrorInfo {
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'startFailed'; error: WorkerErrorInfo }
-  | { type: 'result'; id: number; result: FrameRecognition }
+  | { type: 'result'; id: number; result: FrameRecognition; spare?: Uint8Array }
   | { type: 'error'; id: number; error: WorkerErrorInfo };
 
 export interface WorkerInit {

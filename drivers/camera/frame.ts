@@ -61,4 +61,10 @@ export interface FrameSource {
   open(): Promise<void>;
   read(): Promise<Frame | null>;
   close(): Promise<void>;
+  /**
+   * Hands a frame's image back once the caller keeps no reference to it, so a later frame can be
+   * written into the same buffer. Optional for sources and for callers: an image not handed back
+   * is left to the garbage collector.
+   */
+  recycle?(image: FrameImage): void;
 }

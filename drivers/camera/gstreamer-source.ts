@@ -2,7 +2,8 @@ import cv = require('../opencv');
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { CameraError } from './camera-error';
-import type { Frame, FrameSource } from './frame';
+import type { Frame, FrameImage, FrameSource } from './frame';
+import { FrameBuffers } from './frame-buffers';
 import { checkPipeline, type PipelineCheckOptions } from './gstreamer-check';
 import { parsePipeline, pipelineIsFinite } from './gstreamer-parse';
 import { redactCredentials } from './gstreamer-pipelines';
@@ -47,6 +48,7 @@ export class GStreamerSource implements FrameSource {
   private seq = 0;
   // VideoCapture must not be read from two pool threads at once, so reads run one after another.
   private readonly reads = new SerialReads();
+  private readonly buffers = new FrameBuffers();
 
   constructor(
     options: GStreamerSourceOptions,
@@ -81,6 +83,10 @@ export class GStreamerSource implements FrameSource {
     return this.reads.run(() => this.readOne());
   }
 
+  recycle(image: FrameImage): void {
+    if (image.kind === 'bgr') this.buffers.give(image.pixels);
+  }
+
   private async readOne(): Promise<Frame | null> {
     if (this.closed) throw this.closedError();
     const cap = this.cap;
@@ -106,7 +112,7 @@ export class GStreamerSource implements FrameSource {
         `GStreamer pipeline "${this.description}" delivered no frame (camera stopped, unplugged or stream ended)`,
       );
     }
-    const image = await matToBgrImage(mat, `GStreamer pipeline "${this.description}"`);
+    const image = await matToBgrImage(mat, `GStreamer pipeline "${this.description}"`, this.buffers);
     return { sourceId: this.id, seq: this.seq++, capturedAt, capturedMono, image };
   }
 

@@ -3,7 +3,7 @@ import { silentLogger } from '../log';
 import { abortableDelay } from './abortable-delay';
 import { fullJitterBackoff } from './backoff';
 import { CameraError } from './camera-error';
-import type { Frame, FrameSource } from './frame';
+import type { Frame, FrameImage, FrameSource } from './frame';
 import { SerialReads } from './serial-reads';
 
 export interface ReconnectingSourceOptions {
@@ -116,6 +116,11 @@ export class ReconnectingSource implements FrameSource {
 
   read(): Promise<Frame | null> {
     return this.reads.run(() => this.readOne());
+  }
+
+  /** To the camera connected now: after a reconnect its buffers are as good as the old one's. */
+  recycle(image: FrameImage): void {
+    this.inner?.recycle?.(image);
   }
 
   async close(): Promise<void> {

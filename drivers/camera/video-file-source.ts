@@ -4,7 +4,8 @@ import cv = require('../opencv');
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { CameraError } from './camera-error';
-import type { Frame, FrameSource } from './frame';
+import type { Frame, FrameImage, FrameSource } from './frame';
+import { FrameBuffers } from './frame-buffers';
 import { FramePacer } from './frame-pacer';
 import { matToBgrImage } from './mat-to-bgr';
 import { SerialReads } from './serial-reads';
@@ -39,6 +40,7 @@ export class VideoFileSource implements FrameSource {
   private seq = 0;
   private framesThisPass = 0;
   private readonly reads = new SerialReads();
+  private readonly buffers = new FrameBuffers();
 
   constructor(
     options: VideoFileSourceOptions,
@@ -69,6 +71,10 @@ export class VideoFileSource implements FrameSource {
 
   read(): Promise<Frame | null> {
     return this.reads.run(() => this.readOne());
+  }
+
+  recycle(image: FrameImage): void {
+    if (image.kind === 'bgr') this.buffers.give(image.pixels);
   }
 
   async close(): Promise<void> {
@@ -126,7 +132,7 @@ export class VideoFileSource implements FrameSource {
         continue;
       }
       this.framesThisPass++;
-      const image = await matToBgrImage(mat, `video file ${this.file}`);
+      const image = await matToBgrImage(mat, `video file ${this.file}`, this.buffers);
       await this.pacer.wait(this.closing.signal);
       if (this.closed) throw this.closedError();
       return { sourceId: this.id, seq: this.seq++, capturedAt: Date.now(), capturedMono: performance.now(), image };

@@ -51,7 +51,10 @@ export interface PipelineEvents {
   read: [read: Read, latencyMs: number];
   /** A hit stored as an alert (after which 'read' follows for the same read); latency as for 'read'. */
   alert: [alert: Alert, latencyMs: number];
-  /** One frame recognized, and how long the tracker took to vote it in (ms): for benchmarks and diagnostics. */
+  /**
+   * One frame recognized, and how long the tracker took to vote it in (ms): for benchmarks and
+   * diagnostics. `result.image` may be written over by a later frame once the listener returns.
+   */
   recognized: [frame: FrameStamp, result: FrameRecognition, voteMs: number];
 }
 
@@ -152,23 +155,29 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     let job: Promise<FrameRecognition> | null;
     // Frames come back from the workers only while there is a list to hit.
     const returnImage = this.options.alerts?.watching() ?? false;
+    // Frame buffers the workers are done with go back to the camera, to be written over.
+    const recycle = this.source.recycle ? (image: FrameImage) => this.source.recycle?.(image) : undefined;
     if (this.options.whenBusy === 'wait') {
       // Bounded by the pool's worker count: wait for a slot before reading the next frame.
       while (this.inFlight.size >= this.pool.size && this.inFlight.size > 0) await Promise.race(this.inFlight);
-      job = this.pool.recognize(frame.image, { returnImage });
+      job = this.pool.recognize(frame.image, { returnImage, recycle });
     } else {
-      job = this.pool.tryRecognize(frame.image, { returnImage });
+      job = this.pool.tryRecognize(frame.image, { returnImage, recycle });
     }
     if (!job) {
       this.counters.dropped++;
+      recycle?.(frame.image);
       return;
     }
     const done = job.then(
       (result) => {
         this.counters.recognized++;
         const voteStart = performance.now();
-        const decided = this.tracker.observe(stamp, result.candidates, this.evidence(result));
+        const evidence = this.evidence(result);
+        const decided = this.tracker.observe(stamp, result.candidates, evidence);
         this.emit('recognized', stamp, result, performance.now() - voteStart);
+        // A frame that came back but is kept by nobody (no candidate may hit) is reused too.
+        if (result.image !== undefined && evidence === null) recycle?.(result.image);
         this.accept(decided);
       },
       (err: Error) => {

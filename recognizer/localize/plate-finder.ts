@@ -43,38 +43,81 @@ function inputSize(width: number, height: number, longSide: number): { w: number
   return { w: round32(width), h: round32(height) };
 }
 
+interface FinderScratch {
+  bgr: Buffer;
+  data: Float32Array;
+  /** Between prepare() and the end of locate()'s model run. */
+  inUse: boolean;
+}
+
+/** A frame shrunk and packed for the finder; `scratch` is the finder's until locate() has run. */
+export interface FinderInput {
+  tensor: ort.Tensor;
+  w: number;
+  h: number;
+  sx: number;
+  sy: number;
+  scratch: FinderScratch;
+}
+
 /**
  * The plate finder trained for this project (recognizer/training/train_finder.py): a small
  * fully convolutional network marks plate cells at stride 4 on the shrunk frame; each connected
  * region becomes a rotated rectangle around the plate, scaled back to frame pixels.
  */
 export class PlateFinder {
+  private scratch: FinderScratch | null = null;
+
   constructor(
     private readonly loaded: LoadedModel,
     private readonly options: PlateFinderOptions = DEFAULT_PLATE_FINDER_OPTIONS,
   ) {}
 
   /** Shrinks the frame and packs it as the model's planar input. */
-  prepare(image: Mat): { tensor: ort.Tensor; w: number; h: number; sx: number; sy: number } {
+  prepare(image: Mat): FinderInput {
     const { w, h } = inputSize(image.cols, image.rows, this.options.longSide);
-    const resized = image.resize(h, w, 0, 0, cv.INTER_AREA);
-    const bgr = resized.getData();
-    resized.release();
     const plane = w * h;
-    const data = new Float32Array(3 * plane);
+    const scratch = this.takeScratch(plane);
+    const resized = image.resize(h, w, 0, 0, cv.INTER_AREA);
+    const into = new cv.Mat(h, w, cv.CV_8UC3, scratch.bgr);
+    resized.copyTo(into);
+    into.release();
+    resized.release();
+    const { bgr, data } = scratch;
     for (let p = 0, i = 0; p < plane; p++, i += 3) {
       data[p] = TO_INPUT[bgr[i]];
       data[plane + p] = TO_INPUT[bgr[i + 1]];
       data[2 * plane + p] = TO_INPUT[bgr[i + 2]];
     }
-    return { tensor: new ort.Tensor('float32', data, [1, 3, h, w]), w, h, sx: image.cols / w, sy: image.rows / h };
+    return { tensor: new ort.Tensor('float32', data, [1, 3, h, w]), w, h, sx: image.cols / w, sy: image.rows / h, scratch };
   }
 
-  async locate(input: ReturnType<PlateFinder['prepare']>): Promise<FoundPlate[]> {
+  async locate(input: FinderInput): Promise<FoundPlate[]> {
     const session = this.loaded.session;
-    const output = (await session.run({ [session.inputNames[0]]: input.tensor }))[session.outputNames[0]];
+    let output: ort.Tensor;
+    try {
+      output = (await session.run({ [session.inputNames[0]]: input.tensor }))[session.outputNames[0]];
+    } finally {
+      input.scratch.inUse = false;
+    }
     const [, , mh, mw] = output.dims;
     return this.regions(output.data as Float32Array, mw, mh, input.sx * STRIDE, input.sy * STRIDE);
+  }
+
+  /**
+   * The shrunk frame's bytes and the model input, reused frame after frame: fresh ones are
+   * 3.4 MB of new pages per frame. A second frame prepared while the first is still being
+   * located (not how a worker reads) gets arrays of its own.
+   */
+  private takeScratch(plane: number): FinderScratch {
+    const kept = this.scratch;
+    if (kept && !kept.inUse && kept.bgr.length === 3 * plane) {
+      kept.inUse = true;
+      return kept;
+    }
+    const fresh = { bgr: Buffer.allocUnsafeSlow(3 * plane), data: new Float32Array(3 * plane), inUse: true };
+    if (!kept?.inUse) this.scratch = fresh;
+    return fresh;
   }
 
   async find(image: Mat): Promise<FoundPlate[]> {

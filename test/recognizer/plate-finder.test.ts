@@ -30,6 +30,27 @@ describe('PlateFinder (real onnxruntime, the committed model)', () => {
     assert.ok(found >= Math.ceil(plates * 0.8), `found ${found} of ${plates} plates`);
   });
 
+  it('gives the same plates whether its input arrays are reused, and never shares them between frames in flight', async () => {
+    const frames = (await framesWithPlates(3)).map((f) => {
+      assert.equal(f.image.kind, 'bgr');
+      return f.image.kind === 'bgr' ? new cv.Mat(f.image.pixels, f.image.height, f.image.width, cv.CV_8UC3) : new cv.Mat();
+    });
+    const one = async (mat: cv.Mat) => {
+      const fresh = new PlateFinder(await loadModel('plateFinder', { threads: 1 }));
+      return fresh.find(mat);
+    };
+    const expected = await Promise.all(frames.map(one));
+    assert.ok(expected.some((r) => r.length > 0), 'the frames show plates');
+    // One after the other: the second and third frames are packed into the first one's arrays.
+    const inTurn = [];
+    for (const mat of frames) inTurn.push(await finder.find(mat));
+    assert.deepEqual(inTurn, expected);
+    // Prepared before the first is located: each keeps its own input.
+    const inputs = frames.map((mat) => finder.prepare(mat));
+    assert.equal(new Set(inputs.map((i) => i.tensor.data)).size, inputs.length);
+    assert.deepEqual(await Promise.all(inputs.map((i) => finder.locate(i))), expected);
+  });
+
   it('finds nothing in a blank frame', async () => {
     assert.deepEqual(await finder.find(new cv.Mat(720, 1280, cv.CV_8UC3, [90, 90, 90])), []);
   });

@@ -90,6 +90,40 @@ describe('RecognizerPool (real worker threads)', function () {
     assert.equal(empty.image, undefined);
   });
 
+  it('sends the pixels of a frame it does not return back to the recycler, intact; a returned one and an encoded one not', async () => {
+    pool = await RecognizerPool.start({ workers: 1 });
+    const recycled: FrameImage[] = [];
+    const recycle = (image: FrameImage) => recycled.push(image);
+    const sent = copyImage(frames[1]);
+    const original = copyImage(frames[1]);
+    const plain = await pool.recognize(sent, { recycle });
+    assert.ok(plain.candidates.length > 0);
+    assert.equal(plain.image, undefined);
+    assert.equal(recycled.length, 1);
+    const back = recycled[0];
+    assert.ok(back.kind === 'bgr' && original.kind === 'bgr');
+    assert.deepEqual([back.width, back.height], [1280, 720]);
+    assert.ok(back.pixels.equals(original.pixels), 'the bytes sent come back unchanged');
+
+    const kept = await pool.recognize(copyImage(frames[1]), { returnImage: true, recycle });
+    assert.ok(kept.image, 'asked for as evidence, the frame is the result\'s image');
+    assert.equal(recycled.length, 1, 'and is not also recycled');
+
+    const jpeg = cv.imencode('.jpg', new cv.Mat(64, 64, cv.CV_8UC3, [9, 9, 9]));
+    await pool.recognize({ kind: 'encoded', name: 'grey.jpg', bytes: jpeg }, { recycle });
+    assert.equal(recycled.length, 1, 'encoded files are not camera buffers');
+  });
+
+  it('still answers a frame whose recycler throws', async () => {
+    pool = await RecognizerPool.start({ workers: 1 });
+    const result = await pool.recognize(copyImage(frames[2]), {
+      recycle: () => {
+        throw new Error('recycler broke');
+      },
+    });
+    assert.ok(result.candidates.length > 0);
+  });
+
   it('answers a corrupt image with an error naming it and goes on', async () => {
     pool = await RecognizerPool.start({ workers: 1 });
     const jpeg = cv.imencode('.jpg', new cv.Mat(50, 50, cv.CV_8UC3, [1, 2, 3]));

@@ -1,7 +1,8 @@
 import type { Logger } from '../../log';
 import { silentLogger } from '../../log';
 import { CameraError } from '../camera-error';
-import type { Frame, FrameSource, PlateTruth } from '../frame';
+import type { Frame, FrameImage, FrameSource, PlateTruth } from '../frame';
+import { FrameBuffers } from '../frame-buffers';
 import { FramePacer } from '../frame-pacer';
 import { featuredPlateProblem } from './featured-plates';
 import { TrafficRenderer } from './traffic-renderer';
@@ -145,6 +146,7 @@ export class SyntheticTrafficSource implements FrameSource {
   private lastTime = -1;
   private readonly plateFrames = new Map<number, number>();
   private readonly reads = new SerialReads();
+  private readonly buffers = new FrameBuffers();
 
   constructor(options: Partial<SyntheticTrafficOptions> = {}, log: Logger = silentLogger) {
     this.options = resolveSyntheticOptions(options);
@@ -169,6 +171,10 @@ export class SyntheticTrafficSource implements FrameSource {
 
   read(): Promise<Frame | null> {
     return this.reads.run(() => this.readOne());
+  }
+
+  recycle(image: FrameImage): void {
+    if (image.kind === 'bgr') this.buffers.give(image.pixels);
   }
 
   async close(): Promise<void> {
@@ -249,7 +255,7 @@ export class SyntheticTrafficSource implements FrameSource {
 
     const look = scene.lookAt(t);
     const poses = scene.posesAt(t);
-    const pixels = await this.renderer.render(this.seq, poses, look);
+    const pixels = await this.renderer.render(this.seq, poses, look, this.buffers.take(this.options.width * this.options.height * 3));
     if (this.closed) throw this.closedError();
     const truth: PlateTruth[] = poses
       .filter((p) => p.plateInFrame)

@@ -239,14 +239,19 @@ export class TrafficRenderer {
 
   /**
    * The frame for these poses (farthest first) in this look, as BGR bytes. `frameIndex` picks the
-   * noise field, so the same index and poses give the same bytes.
+   * noise field, so the same index and poses give the same bytes. The frame is written into
+   * `into` (a recycled buffer) when given, else into a new buffer.
    */
-  async render(frameIndex: number, poses: readonly VehiclePose[], look: SceneLook): Promise<Buffer> {
+  async render(frameIndex: number, poses: readonly VehiclePose[], look: SceneLook, into?: Buffer): Promise<Buffer> {
     const backgrounds = this.backgrounds;
     if (!backgrounds) throw new Error('TrafficRenderer.render() called before prepare()');
+    const bytes = this.width * this.height * 3;
+    if (into !== undefined && into.length !== bytes) {
+      throw new RangeError(`TrafficRenderer.render(): buffer of ${into.length} bytes for a ${this.width}x${this.height} frame (${bytes})`);
+    }
     const baked = await this.bakedFor(look);
     const k = frameIndex % NOISE_FIELDS;
-    const pixels = Buffer.allocUnsafe(this.width * this.height * 3);
+    const pixels = into ?? Buffer.allocUnsafeSlow(bytes);
     (baked[k] as Buffer).copy(pixels);
     // Wraps `pixels` without copying: everything drawn below lands in the returned buffer.
     const frame = new cv.Mat(this.height, this.width, cv.CV_8UC3, pixels);

@@ -69,6 +69,29 @@ describe('GStreamerSource (real GStreamer through OpenCV)', () => {
     await source.close();
   });
 
+  it('copies frames into buffers handed back, byte for byte what a fresh read gives', async () => {
+    const pipeline = 'videotestsrc num-buffers=6 pattern=ball ! video/x-raw,width=160,height=120,format=BGR ! appsink';
+    const recycling = new GStreamerSource({ id: 'gst:recycle', pipeline });
+    const fresh = new GStreamerSource({ id: 'gst:fresh', pipeline });
+    await recycling.open();
+    await fresh.open();
+    let reused = 0;
+    let previous: Buffer | null = null;
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const [a, b] = [raw(await recycling.read()), raw(await fresh.read())];
+      assert.ok(a.pixels.equals(b.pixels), `frame ${i} differs`);
+      seen.add(a.pixels.toString('base64'));
+      if (previous !== null && a.pixels.buffer === previous.buffer) reused++;
+      previous = a.pixels;
+      recycling.recycle(a);
+    }
+    assert.equal(reused, 5, 'every frame after the first lands in the buffer handed back');
+    assert.ok(seen.size > 1, 'the ball moves: frames really were written over');
+    await recycling.close();
+    await fresh.close();
+  });
+
   it('replays PNGs through multifilesrc in order with their colours', async () => {
     const colours = [
       [255, 0, 0],

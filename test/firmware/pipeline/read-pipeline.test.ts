@@ -4,6 +4,7 @@ import { silentLogger } from '../../../drivers/log';
 import type { FrameRecognition, PlateCandidate } from '../../../recognizer/candidate';
 import { PlateFormatRules } from '../../../firmware/pipeline/plate-format';
 import { ReadPipeline, type FrameRecognizer } from '../../../firmware/pipeline/read-pipeline';
+import type { RecognizeOptions } from '../../../recognizer/recognizer-pool';
 import type { Read } from '../../../firmware/pipeline/read';
 import { PlateTracker } from '../../../firmware/pipeline/tracker';
 import type { ReadSink } from '../../../firmware/store/read-store';
@@ -20,7 +21,12 @@ class ScriptedSource implements FrameSource {
   readonly live = false;
   private seq = 0;
   closed = false;
+  /** Images handed back for reuse, in order. */
+  readonly recycled: FrameImage[] = [];
   constructor(private readonly plates: string[], private readonly onEnd: () => void = () => undefined) {}
+  recycle(image: FrameImage): void {
+    this.recycled.push(image);
+  }
   async open(): Promise<void> {}
   async read(): Promise<Frame | null> {
     if (this.closed || this.seq >= this.plates.length) {
@@ -53,20 +59,23 @@ class EchoRecognizer implements FrameRecognizer {
   readonly size = 1;
   busy = false;
   private seq = 0;
-  tryRecognize(image: FrameImage, options: { returnImage?: boolean } = {}): Promise<FrameRecognition> | null {
+  tryRecognize(image: FrameImage, options: RecognizeOptions = {}): Promise<FrameRecognition> | null {
     return this.busy ? null : this.recognize(image, options);
   }
   /** The returnImage flag of each request. */
   readonly askedForImage: boolean[] = [];
-  async recognize(image: FrameImage, options: { returnImage?: boolean } = {}): Promise<FrameRecognition> {
+  async recognize(image: FrameImage, options: RecognizeOptions = {}): Promise<FrameRecognition> {
     this.askedForImage.push(options.returnImage === true);
     this.busy = true;
     await new Promise((r) => setImmediate(r));
     this.busy = false;
     const text = image.kind === 'encoded' ? image.name : '';
     const timings = { decode: 0, preprocess: 0, localize: 0, ocr: 0, total: 0 };
-    // Like the worker: the frame comes back with its candidates (evidence for an alert).
-    return text ? { width: 1920, height: 1080, candidates: [candidateFor(text, this.seq++)], timings, image } : { width: 1920, height: 1080, candidates: [], timings };
+    // Like the worker: asked for, the frame comes back with its candidates (evidence for an
+    // alert); otherwise it goes to the recycler.
+    if (text && options.returnImage) return { width: 1920, height: 1080, candidates: [candidateFor(text, this.seq++)], timings, image };
+    options.recycle?.(image);
+    return { width: 1920, height: 1080, candidates: text ? [candidateFor(text, this.seq++)] : [], timings };
   }
 }
 
@@ -133,6 +142,23 @@ describe('ReadPipeline', () => {
     assert.equal(stats.frames, 20);
     assert.ok(stats.dropped > 0, 'a source that never waits outruns one worker');
     assert.equal(stats.recognized + stats.dropped, 20);
+  });
+
+  it('hands every frame nothing keeps back to its source: dropped ones and recognized ones', async () => {
+    const source = new ScriptedSource(Array(20).fill('7ABC123'));
+    const pipeline = new ReadPipeline(source, new EchoRecognizer(), tracker(), new MemoryStore(), silentLogger, { whenBusy: 'drop' });
+    const frames: FrameImage[] = [];
+    const read = source.read.bind(source);
+    source.read = async () => {
+      const frame = await read();
+      if (frame) frames.push(frame.image);
+      return frame;
+    };
+    await pipeline.start();
+    await pipeline.finished();
+    assert.ok(pipeline.stats().dropped > 0 && pipeline.stats().recognized > 0);
+    assert.equal(source.recycled.length, 20);
+    assert.deepEqual(new Set(source.recycled), new Set(frames), 'each frame once');
   });
 
   it('keeps reads the store refused and stores them once it accepts again', async () => {
@@ -247,6 +273,17 @@ describe('ReadPipeline', () => {
         await pipeline.finished();
         assert.deepEqual(new Set(recognizer.askedForImage), new Set([expected]));
       }
+    });
+
+    it('keeps the frames of sightings that may hit, and hands the rest back to the source', async () => {
+      const alerts = await raiserWith([entry('7ABC123')], async () => ({ jpeg: Buffer.from('f'), width: 1, height: 1 }));
+      const plates = [...Array(4).fill('7ABC123'), ...Array(3).fill(''), ...Array(4).fill('8XYZ456')];
+      const source = new ScriptedSource(plates);
+      const pipeline = new ReadPipeline(source, new EchoRecognizer(), tracker(), new MemoryStore(), silentLogger, { whenBusy: 'wait', alerts });
+      await pipeline.start();
+      await pipeline.finished();
+      const names = source.recycled.map((image) => (image.kind === 'encoded' ? image.name : 'raw'));
+      assert.deepEqual(names, [...Array(3).fill(''), ...Array(4).fill('8XYZ456')], 'the hit\'s frames are kept as evidence');
     });
 
     it('keeps a read as a plain read when matching fails', async () => {

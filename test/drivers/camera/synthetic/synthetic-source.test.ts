@@ -95,6 +95,24 @@ describe('SyntheticTrafficSource (real OpenCV)', () => {
     assert.ok(differentTruth > 0);
   });
 
+  it('writes later frames into buffers handed back, with the same bytes as fresh ones', async () => {
+    const options = { width: 640, height: 360, vehiclesPerMinute: 60, seed: 8 };
+    const [recycling, fresh] = [await opened(options), await opened(options)];
+    let reused = 0;
+    let previous: Buffer | null = null;
+    for (let i = 0; i < 30; i += 1) {
+      const [fr, ff] = [raw(await recycling.read()), raw(await fresh.read())];
+      assert.ok(fr.pixels.equals(ff.pixels), `frame ${i} differs from the one drawn into a new buffer`);
+      if (previous !== null && fr.pixels.buffer === previous.buffer) reused += 1;
+      previous = fr.pixels;
+      recycling.recycle(fr);
+    }
+    assert.equal(reused, 29, 'every frame after the first reuses the buffer handed back');
+    recycling.recycle({ kind: 'bgr', width: 320, height: 240, pixels: Buffer.alloc(320 * 240 * 3) });
+    const next = raw(await recycling.read());
+    assert.equal(next.pixels.length, 640 * 360 * 3, 'a buffer of another size is never used');
+  });
+
   it('lists every plate in view with a box inside the frame and a convex quad over real plate pixels', async () => {
     const options = { width: 1920, height: 1080, seed: 5, nightFraction: 0, vehiclesPerMinute: 60 };
     // The same seed without traffic draws the same road and noise: what each plate covers.
