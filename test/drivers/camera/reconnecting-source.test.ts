@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as sinon from 'sinon';
 import { CameraError } from '../../../drivers/camera/camera-error';
-import type { Frame, FrameSource } from '../../../drivers/camera/frame';
+import type { Frame, FrameImage, FrameSource } from '../../../drivers/camera/frame';
 import { GStreamerSource } from '../../../drivers/camera/gstreamer-source';
 import { ReconnectingSource } from '../../../drivers/camera/reconnecting-source';
 import { recordingLogger, type LogEntry } from './recording-logger';
@@ -19,6 +19,8 @@ class FakeCamera implements FrameSource {
   readonly id = 'fake';
   readonly live = true;
   closed = false;
+  /** Images handed back for reuse. */
+  readonly recycled: FrameImage[] = [];
   private given = 0;
 
   constructor(
@@ -48,6 +50,10 @@ class FakeCamera implements FrameSource {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  recycle(image: FrameImage): void {
+    this.recycled.push(image);
   }
 }
 
@@ -123,6 +129,22 @@ describe('ReconnectingSource', () => {
     );
     await source.close();
     assert.equal(made[3].closed, true);
+  });
+
+  it('hands frames back to the camera connected now, and drops them while none is', async () => {
+    const { factory, made } = scriptedFactory([{ frames: 1, after: 'fail' }, { after: 'forever' }]);
+    const source = new ReconnectingSource(factory, { id: 'cam', description: 'fake camera', random: () => 1, readTimeoutMs: 0 });
+    await source.open();
+    const first = (await readThroughBackoff(source)) as Frame;
+    const second = (await readThroughBackoff(source)) as Frame;
+    assert.equal(made.length, 2, 'the first camera failed after one frame and was replaced');
+    source.recycle(first.image);
+    source.recycle(second.image);
+    assert.deepEqual(made[0].recycled, []);
+    assert.deepEqual(made[1].recycled, [first.image, second.image]);
+    await source.close();
+    source.recycle(second.image);
+    assert.equal(made[1].recycled.length, 2, 'nothing goes to a closed camera');
   });
 
   it('grows the backoff per consecutive failure and caps it', async () => {
