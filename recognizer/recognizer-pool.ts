@@ -196,7 +196,7 @@ export class RecognizerPool {
             this.counters.completed++;
             const job = this.finish(slot);
             if (job === null) break;
-            if (message.spare !== undefined && job.image.kind === 'bgr') this.recycle(job, asBuffer(message.spare));
+            if (message.spare !== undefined) this.recycle(job, asBuffer(message.spare));
             job.resolve(reviveRecognition(message.result));
             break;
           }

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       // Asked for, a frame with candidates goes back (transferred, no copy): a hotlist hit needs it as evidence.
       if (message.returnImage && result.candidates.length > 0) {
         post({ type: 'result', id: message.id, result: { ...result, image } }, transferable(bytes));
-      } else if (message.returnPixels && image.kind === 'bgr') {
+      } else if (message.returnPixels) {
         // Otherwise the pixels still go home, for the camera to write a later frame into.
         post({ type: 'result', id: message.id, result, spare: bytes }, transferable(bytes));
       } else {

@@ -1,3 +1,5 @@
+import type { FrameImage } from './frame';
+
 /**
  * Pixel buffers a camera source writes its frames into, handed back (`give`) once nothing uses
  * them. A 1080p frame is 6 MB: allocated afresh each frame, dead frames pile up until the garbage
@@ -29,6 +31,11 @@ export class FrameBuffers {
     if (buffer.byteOffset !== 0 || buffer.buffer.byteLength !== buffer.length) return;
     if (this.free.some((b) => b.buffer === buffer.buffer)) return;
     this.free.push(buffer);
+  }
+
+  /** A source's `recycle`: raw frames give their pixels back; encoded files are no frame buffers. */
+  giveImage(image: FrameImage): void {
+    if (image.kind === 'bgr') this.give(image.pixels);
   }
 
   /** Buffers waiting to be reused. */

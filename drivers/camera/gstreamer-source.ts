@@ -84,7 +84,7 @@ export class GStreamerSource implements FrameSource {
   }
 
   recycle(image: FrameImage): void {
-    if (image.kind === 'bgr') this.buffers.give(image.pixels);
+    this.buffers.giveImage(image);
   }
 
   private async readOne(): Promise<Frame | null> {

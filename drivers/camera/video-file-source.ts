@@ -74,7 +74,7 @@ export class VideoFileSource implements FrameSource {
   }
 
   recycle(image: FrameImage): void {
-    if (image.kind === 'bgr') this.buffers.give(image.pixels);
+    this.buffers.giveImage(image);
   }
 
   async close(): Promise<void> {

@@ -83,6 +83,8 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private storing: Promise<void> = Promise.resolve();
+  /** Frame buffers nothing keeps go back to the camera, to be written over (when it reuses them). */
+  private readonly recycle: ((image: FrameImage) => void) | undefined;
   private readonly counters: PipelineStats = {
     frames: 0, dropped: 0, recognized: 0, failed: 0, reads: 0, alerts: 0, lostReads: 0, pendingReads: 0, sourceEnded: false,
   };
@@ -97,6 +99,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
   ) {
     super({ captureRejections: true });
     this.options = { ...DEFAULTS, ...options };
+    this.recycle = source.recycle?.bind(source);
   }
 
   stats(): PipelineStats {
@@ -155,18 +158,16 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     let job: Promise<FrameRecognition> | null;
     // Frames come back from the workers only while there is a list to hit.
     const returnImage = this.options.alerts?.watching() ?? false;
-    // Frame buffers the workers are done with go back to the camera, to be written over.
-    const recycle = this.source.recycle ? (image: FrameImage) => this.source.recycle?.(image) : undefined;
     if (this.options.whenBusy === 'wait') {
       // Bounded by the pool's worker count: wait for a slot before reading the next frame.
       while (this.inFlight.size >= this.pool.size && this.inFlight.size > 0) await Promise.race(this.inFlight);
-      job = this.pool.recognize(frame.image, { returnImage, recycle });
+      job = this.pool.recognize(frame.image, { returnImage, recycle: this.recycle });
     } else {
-      job = this.pool.tryRecognize(frame.image, { returnImage, recycle });
+      job = this.pool.tryRecognize(frame.image, { returnImage, recycle: this.recycle });
     }
     if (!job) {
       this.counters.dropped++;
-      recycle?.(frame.image);
+      this.recycle?.(frame.image);
       return;
     }
     const done = job.then(
@@ -177,7 +178,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
         const decided = this.tracker.observe(stamp, result.candidates, evidence);
         this.emit('recognized', stamp, result, performance.now() - voteStart);
         // A frame that came back but is kept by nobody (no candidate may hit) is reused too.
-        if (result.image !== undefined && evidence === null) recycle?.(result.image);
+        if (result.image !== undefined && evidence === null) this.recycle?.(result.image);
         this.accept(decided);
       },
       (err: Error) => {

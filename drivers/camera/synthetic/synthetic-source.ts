@@ -174,7 +174,7 @@ export class SyntheticTrafficSource implements FrameSource {
   }
 
   recycle(image: FrameImage): void {
-    if (image.kind === 'bgr') this.buffers.give(image.pixels);
+    this.buffers.giveImage(image);
   }
 
   async close(): Promise<void> {

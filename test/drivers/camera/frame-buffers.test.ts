@@ -30,6 +30,15 @@ describe('FrameBuffers', () => {
     assert.equal(buffers.idle, 0, 'a new frame size drops the old buffers');
   });
 
+  it('takes a raw frame\'s pixels back from its image, and nothing from an encoded file', () => {
+    const buffers = new FrameBuffers();
+    const pixels = buffers.take(2 * 2 * 3);
+    buffers.giveImage({ kind: 'encoded', name: 'a.jpg', bytes: Buffer.allocUnsafeSlow(12) });
+    assert.equal(buffers.idle, 0);
+    buffers.giveImage({ kind: 'bgr', width: 2, height: 2, pixels });
+    assert.equal(buffers.take(12), pixels);
+  });
+
   it('refuses views into a larger buffer and buffers transferred away', () => {
     const buffers = new FrameBuffers();
     buffers.take(64);
