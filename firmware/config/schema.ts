@@ -280,6 +280,11 @@ const recognizer = section({
     .describe(
       'With the finder: how many plate OCR models read each found plate, their views voting by CTC probability. 3 = plate-ocr, plate-ocr-lines and plate-ocr-seed7 (most plates read exactly; each model adds about 0.5 ms per plate view); 2 = the first two; 1 = plate-ocr alone (fastest, for a slow board).',
     ),
+  wideViews: flag()
+    .default(true)
+    .describe(
+      'With the finder: a found plate whose whole view leaves doubt is read in two views widened sideways too, which recover a first or last character the finder\'s box cut off (about 1.5 ms more per plate in doubt on a 2-core machine); false = its bands only.',
+    ),
   minConfidence: numberIn(0, 1).default(0.5).describe('Plate candidates below this confidence are dropped.'),
   ocr: oneOf(['both', 'plate', 'general'])
     .default('both')

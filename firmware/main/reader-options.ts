@@ -12,5 +12,6 @@ export function readerOptions(recognizer: Config['recognizer']): Partial<PlateRe
     finderLongSide: recognizer.finderLongSide,
     textFallbackBelow: recognizer.textFallbackBelow,
     plateOcrModels: recognizer.plateOcrModels,
+    wideViews: recognizer.wideViews,
   };
 }

@@ -7,7 +7,10 @@ import { boxIoU, quadBounds } from '../../drivers/camera/geometry';
 import { PlateFormatRules } from '../../firmware/pipeline/plate-format';
 import { rankCandidates } from '../../firmware/pipeline/format-candidates';
 import sinon from 'sinon';
-import { PlateReader } from '../../recognizer/plate-reader';
+import { doubtViews, PLATE_BANDS, PLATE_WIDE_VIEWS, PlateReader } from '../../recognizer/plate-reader';
+import { PlateFinder } from '../../recognizer/localize/plate-finder';
+import { expandQuad } from '../../recognizer/localize/quad-math';
+import type { Quad } from '../../drivers/camera/geometry';
 import { TextDetector } from '../../recognizer/localize/text-detector';
 import { PlateOcr } from '../../recognizer/ocr/plate-ocr';
 import { RecognizerError } from '../../recognizer/recognizer-error';
@@ -153,6 +156,65 @@ describe('PlateReader.readPlateImage: a crop that is one plate', () => {
     const reader = await PlateReader.load({ threads: 1, localizer: 'text', ocr: 'general' });
     const png = cv.imencode('.png', new cv.Mat(40, 120, cv.CV_8UC3, [200, 200, 200]));
     await assert.rejects(reader.readPlateImage({ kind: 'encoded', name: 'p.png', bytes: png }), (e: RecognizerError) => e.code === 'MODEL_MISSING');
+  });
+});
+
+describe('PlateReader wide views of a found plate in doubt', () => {
+  afterEach(() => sinon.restore());
+
+  it('reads a crop in its three bands, a found plate in the two wider bands and two views widened sideways', () => {
+    const quad: Quad = [{ x: 100, y: 50 }, { x: 300, y: 50 }, { x: 300, y: 150 }, { x: 100, y: 150 }];
+    const crop = doubtViews(quad, false);
+    assert.equal(crop.length, PLATE_BANDS.length);
+    assert.deepEqual(crop[0], [{ x: 100, y: 65 }, { x: 300, y: 65 }, { x: 300, y: 135 }, { x: 100, y: 135 }]);
+    const found = doubtViews(quad, true);
+    assert.equal(found.length, 2 + PLATE_WIDE_VIEWS.length);
+    assert.deepEqual(found.slice(0, 2), crop.slice(0, 2));
+    // 0.06 and 0.12 of the 200 px width added on each side; rows 10% to 90% of the height.
+    assert.deepEqual(found[2].map((p) => ({ x: Math.round(p.x), y: Math.round(p.y) })), [{ x: 88, y: 60 }, { x: 312, y: 60 }, { x: 312, y: 140 }, { x: 88, y: 140 }]);
+    assert.deepEqual(found[3].map((p) => ({ x: Math.round(p.x), y: Math.round(p.y) })), [{ x: 76, y: 60 }, { x: 324, y: 60 }, { x: 324, y: 140 }, { x: 76, y: 140 }]);
+  });
+
+  it('reads plates whose found box cuts into an end character that the bands alone miss', async () => {
+    const frames = await framesWithPlates(12, {}, 30);
+    let current = frames[0];
+    // A finder whose boxes end inside the plate: each true plate box cut by 10% of its width per side.
+    sinon.stub(PlateFinder.prototype, 'locate').callsFake(async () =>
+      (current.truth ?? []).map(({ box: b }) => ({
+        quad: expandQuad([{ x: b.x, y: b.y }, { x: b.x + b.width, y: b.y }, { x: b.x + b.width, y: b.y + b.height }, { x: b.x, y: b.y + b.height }], -0.1, 0),
+        score: 1,
+        width: b.width,
+        height: b.height,
+      })),
+    );
+    const readExactly = async (wideViews: boolean) => {
+      const reader = await PlateReader.load({ threads: 1, wideViews });
+      let read = 0;
+      for (const frame of frames) {
+        current = frame;
+        const { candidates } = await reader.read(frame.image);
+        read += (frame.truth ?? []).filter((t) => candidates.some((c) => c.text === t.text)).length;
+      }
+      return read;
+    };
+    const plates = frames.reduce((sum, f) => sum + (f.truth?.length ?? 0), 0);
+    const bandsOnly = await readExactly(false);
+    const widened = await readExactly(true);
+    assert.ok(widened >= bandsOnly + 2, `wide views read ${widened} of ${plates} clipped plates exactly, bands alone ${bandsOnly}`);
+    assert.ok(widened >= Math.ceil(plates * 0.7), `wide views read ${widened} of ${plates} clipped plates exactly`);
+  });
+
+  it('reads each found plate in doubt in four extra views, batched once per model', async () => {
+    const run = sinon.spy(PlateOcr.prototype, 'runPrepared');
+    const reader = await PlateReader.load({ threads: 1, plateOcrModels: 2 });
+    sinon.stub(PlateFinder.prototype, 'locate').resolves([
+      { quad: [{ x: 10, y: 10 }, { x: 130, y: 10 }, { x: 130, y: 50 }, { x: 10, y: 50 }], score: 1, width: 120, height: 40 },
+      { quad: [{ x: 200, y: 100 }, { x: 320, y: 100 }, { x: 320, y: 140 }, { x: 200, y: 140 }], score: 1, width: 120, height: 40 },
+    ]);
+    // Blank grey: nothing settles, so both plates are in doubt.
+    const blank = new cv.Mat(240, 360, cv.CV_8UC3, [128, 128, 128]);
+    await reader.read({ kind: 'bgr', width: 360, height: 240, pixels: blank.getData() });
+    assert.deepEqual(run.getCalls().map((call) => call.args[1]), [2, 2, 8, 8]);
   });
 });
 

@@ -58,7 +58,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config.camera.reconnect, { initialDelayMs: 500, maxDelayMs: 30000 });
     assert.deepEqual(config.recognizer, {
       workers: 'auto', threadsPerWorker: 1, detectLongSide: 960, localizer: 'finder', finderLongSide: 640, textFallbackBelow: 0, plateOcrModels: 3,
-      minConfidence: 0.5, ocr: 'both',
+      wideViews: true, minConfidence: 0.5, ocr: 'both',
     });
     assert.deepEqual(config.pipeline, {
       tracker: { windowMs: 1500, maxTrackMs: 15000, minFrames: 2, confirmFrames: 3, maxAlternatives: 5 },
@@ -120,7 +120,7 @@ describe('loadConfig', () => {
         synthetic: { width: 640, height: 480, fps: 12, seed: 42, vehiclesPerMinute: 120, nightFraction: 0.75, featuredPlates: ['ABC1234', '7XYZ123'], featuredShare: 0.5 },
         reconnect: { initialDelayMs: 250, maxDelayMs: 10000 },
       },
-      recognizer: { workers: 3, threadsPerWorker: 2, detectLongSide: 1280, localizer: 'text', finderLongSide: 512, textFallbackBelow: 0.7, plateOcrModels: 1, minConfidence: 0.6, ocr: 'general' },
+      recognizer: { workers: 3, threadsPerWorker: 2, detectLongSide: 1280, localizer: 'text', finderLongSide: 512, textFallbackBelow: 0.7, plateOcrModels: 1, wideViews: false, minConfidence: 0.6, ocr: 'general' },
       pipeline: {
         tracker: { windowMs: 2000, maxTrackMs: 20000, minFrames: 3, confirmFrames: 4, maxAlternatives: 2 },
         plateFormat: {
@@ -175,7 +175,7 @@ describe('loadConfig', () => {
       '  synthetic: { width: 640, height: 480, fps: 12, seed: 42, vehiclesPerMinute: 120, nightFraction: 0.75, featuredPlates: [ABC1234, 7XYZ123], featuredShare: 0.5 }',
       '  reconnect: { initialDelayMs: 250, maxDelayMs: 10000 }',
       'recognizer: { workers: 3, threadsPerWorker: 2, detectLongSide: 1280, localizer: text, finderLongSide: 512, textFallbackBelow: 0.7, plateOcrModels: 1,',
-      '  minConfidence: 0.6, ocr: general }',
+      '  wideViews: false, minConfidence: 0.6, ocr: general }',
       'pipeline:',
       '  tracker: { windowMs: 2000, maxTrackMs: 20000, minFrames: 3, confirmFrames: 4, maxAlternatives: 2 }',
       '  plateFormat:',
