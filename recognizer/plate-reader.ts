@@ -117,6 +117,11 @@ export const PLATE_WIDE_VIEWS: readonly { grow: number; from: number; to: number
  * to 2.4 ms.
  */
 const SETTLED_CHAR_CONFIDENCE = 0.95;
+/**
+ * Plate OCR views per model run. onnxruntime's arena keeps the memory of the largest batch a
+ * session ever ran, and a frame can hold 6 plates in doubt with 4 views each.
+ */
+const MAX_OCR_BATCH = 6;
 
 /**
  * The views a plate in doubt is read in besides its whole. A crop (`widen` false) is read in
@@ -359,15 +364,18 @@ export class PlateReader {
   }
 
   /**
-   * The quads warped once and read by each plate OCR model in one batch: per model, one CTC view
-   * per quad. One model after the other: a worker is sized to one core, and concurrent runs would
-   * each take an onnxruntime thread of their own.
+   * The quads warped once and read by each plate OCR model in batches of at most
+   * MAX_OCR_BATCH: per model, one CTC view per quad. One model after the other: a worker is sized
+   * to one core, and concurrent runs would each take an onnxruntime thread of their own.
    */
   private async runPlateOcrs(mat: Mat, quads: Quad[]): Promise<CtcView[][]> {
     if (quads.length === 0) return [];
-    const input = platePixels(mat, quads);
-    const perModel: CtcView[][] = [];
-    for (const ocr of this.plateOcrs) perModel.push(await ocr.runPrepared(input, quads.length));
+    const perModel: CtcView[][] = this.plateOcrs.map(() => []);
+    for (let from = 0; from < quads.length; from += MAX_OCR_BATCH) {
+      const batch = quads.slice(from, from + MAX_OCR_BATCH);
+      const input = platePixels(mat, batch);
+      for (const [m, ocr] of this.plateOcrs.entries()) perModel[m].push(...(await ocr.runPrepared(input, batch.length)));
+    }
     return perModel;
   }
 
