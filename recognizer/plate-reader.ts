@@ -124,6 +124,9 @@ const SETTLED_CHAR_CONFIDENCE = 0.95;
  */
 const MAX_OCR_BATCH = 6;
 
+/** The bands read beside PLATE_WIDE_VIEWS: all but the narrowest (doubtViews). */
+const WIDENED_PLATE_BANDS = PLATE_BANDS.slice(0, 2);
+
 /**
  * The views a plate in doubt is read in besides its whole. A crop (`widen` false) is read in
  * PLATE_BANDS. A found plate is read in the two wider bands and PLATE_WIDE_VIEWS: the narrowest
@@ -133,7 +136,7 @@ const MAX_OCR_BATCH = 6;
 export function doubtViews(quad: Quad, widen: boolean): Quad[] {
   if (!widen) return PLATE_BANDS.map(([from, to]) => quadBand(quad, from, to));
   return [
-    ...PLATE_BANDS.slice(0, 2).map(([from, to]) => quadBand(quad, from, to)),
+    ...WIDENED_PLATE_BANDS.map(([from, to]) => quadBand(quad, from, to)),
     ...PLATE_WIDE_VIEWS.map((w) => quadBand(expandQuad(quad, w.grow, 0), w.from, w.to)),
   ];
 }
@@ -354,10 +357,11 @@ export class PlateReader {
     const inDoubt = plates.map((_, i) => i).filter((i) => !viewsAgreeSurely(whole.map((views) => views[i]), SETTLED_CHAR_CONFIDENCE));
     const moreViews = inDoubt.map((i) => doubtViews(plates[i].quad, widen));
     const more = await this.runPlateOcrs(mat, moreViews.flat());
-    const firstView = moreViews.map((_, k) => moreViews.slice(0, k).reduce((sum, v) => sum + v.length, 0));
+    // Every plate in doubt has as many views: plate k's are at k * each in every model's list.
+    const each = moreViews[0]?.length ?? 0;
     return plates.flatMap((plate, i) => {
       const k = inDoubt.indexOf(i);
-      const extra = k < 0 ? [] : more.flatMap((v) => v.slice(firstView[k], firstView[k] + moreViews[k].length));
+      const extra = k < 0 ? [] : more.flatMap((v) => v.slice(k * each, (k + 1) * each));
       const reading = voteCtcViews([...whole.map((v) => v[i]), ...extra], labels);
       if (!reading || !isPlausibleReading(reading, this.options.minConfidence)) return [];
       return [{ ...reading, quad: plate.quad, crop: cropEvidence(mat, plate.quad, PLATE_CROP_GROW, PLATE_CROP_GROW) }];
