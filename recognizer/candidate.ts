@@ -34,6 +34,11 @@ export interface FrameRecognition {
   candidates: PlateCandidate[];
   timings: StageTimings;
   /**
+   * True when the motion gate let the frame pass unread: nothing moved in the region of interest
+   * since the last frame read (recognizer/preprocess/motion-gate). Absent for frames read.
+   */
+  still?: true;
+  /**
    * The frame's image, handed back (transferred, not copied) when the caller asked for it and
    * there are candidates, so a hotlist hit can carry the full frame as evidence; absent otherwise.
    */

@@ -12,6 +12,8 @@ import { DEFAULT_DETECTOR_OPTIONS, TextDetector, type TextBox } from './localize
 import { DEFAULT_PLATE_FINDER_OPTIONS, PlateFinder, type FoundPlate } from './localize/plate-finder';
 import { clampQuad, expandQuad, quadBand, quadSize } from './localize/quad-math';
 import { rectifyQuad } from './localize/rectify';
+import { MotionGate, type MotionGateOptions } from './preprocess/motion-gate';
+import { WHOLE_FRAME, inFrame, isWholeFrame, roiPixels, validateRoi, type RegionOfInterest } from './preprocess/region-of-interest';
 import type { LineReader } from './ocr/line-reader';
 import { PlateOcr, platePixels } from './ocr/plate-ocr';
 import type { DecodedChar } from './ocr/ctc-decode';
@@ -51,6 +53,10 @@ export interface PlateReaderOptions {
   plateOcrModels: number;
   /** With the finder: a found plate in doubt is read in PLATE_WIDE_VIEWS too (doubtViews). */
   wideViews: boolean;
+  /** Plates are looked for in this part of the frame only; its candidates' quads are in frame pixels. */
+  roi: RegionOfInterest;
+  /** Live frames (`read(image, { gate: true })`) without motion in the region are not read; null: every frame is read. */
+  motionGate: MotionGateOptions | null;
   manifestPath?: string;
 }
 
@@ -68,7 +74,14 @@ export const DEFAULT_PLATE_READER_OPTIONS: PlateReaderOptions = {
   textFallbackBelow: 0,
   plateOcrModels: FOUND_PLATE_OCR_MODELS.length,
   wideViews: true,
+  roi: WHOLE_FRAME,
+  motionGate: null,
 };
+
+export interface ReadOptions {
+  /** A live frame: with a motion gate configured, a frame without motion is not read (`still`). */
+  gate?: boolean;
+}
 
 export type OcrChoice = 'plate' | 'general' | 'both';
 
@@ -233,24 +246,29 @@ async function timed<T>(timer: Timer, stage: keyof Timer, work: () => T | Promis
 }
 
 /**
- * Frame to plate candidates, in one thread: decode, find plates, read them, keep the plate-like
- * readings. By default the plate finder marks whole plates and the plate OCR reads each whole,
+ * Frame to plate candidates, in one thread: decode, cut to the region of interest, pass a live
+ * frame without motion unread (MotionGate), find plates, read them, keep the plate-like readings. By default the plate finder marks whole plates and the plate OCR reads each whole,
  * and where that leaves doubt in bands and wider views too (doubtViews), the views voting.
  * PP-OCR's text-line detector can replace the finder (`localizer: 'text'`) or back it up where
  * it reads nothing confidently (`textFallbackBelow`).
  * One instance owns its onnxruntime sessions; a worker holds one.
  */
 export class PlateReader {
+  private readonly gate: MotionGate | null;
+
   private constructor(
     private readonly finder: PlateFinder | null,
     private readonly plateOcrs: PlateOcr[],
     private readonly detector: TextDetector | null,
     private readonly lineReaders: LineReader[],
     private readonly options: PlateReaderOptions,
-  ) {}
+  ) {
+    this.gate = options.motionGate ? new MotionGate(options.motionGate) : null;
+  }
 
   static async load(options: Partial<PlateReaderOptions> = {}): Promise<PlateReader> {
     const opts = { ...DEFAULT_PLATE_READER_OPTIONS, ...options };
+    validateRoi(opts.roi);
     const sessionOptions = { threads: opts.threads, manifestPath: opts.manifestPath };
     const useFinder = opts.localizer === 'finder';
     const useText = !useFinder || opts.textFallbackBelow > 0;
@@ -280,12 +298,35 @@ export class PlateReader {
     await this.readMat(blank, 0, performance.now(), true);
   }
 
-  async read(image: FrameImage): Promise<FrameRecognition> {
+  /**
+   * Reads a frame's region of interest. A live frame (`gate`) that the motion gate finds
+   * unchanged since the last frame read comes back `still`, without candidates.
+   */
+  async read(image: FrameImage, options: ReadOptions = {}): Promise<FrameRecognition> {
     const start = performance.now();
     const mat = decodeFrameImage(image);
+    const decodeMs = performance.now() - start;
+    let region = mat;
     try {
-      return await this.readMat(mat, performance.now() - start, start);
+      const box = isWholeFrame(this.options.roi) ? null : roiPixels(this.options.roi, mat.cols, mat.rows);
+      // A view into the frame's pixels, not a copy.
+      if (box) region = mat.getRegion(new cv.Rect(box.x, box.y, box.width, box.height));
+      const gate = options.gate ? this.gate : null;
+      let gateMs = 0;
+      if (gate) {
+        const gateStart = performance.now();
+        const moved = gate.shouldRead(region, gateStart);
+        gateMs = performance.now() - gateStart;
+        if (!moved) {
+          return { width: mat.cols, height: mat.rows, candidates: [], still: true, timings: { decode: decodeMs, preprocess: gateMs, localize: 0, ocr: 0, total: performance.now() - start } };
+        }
+      }
+      const result = await this.readMat(region, decodeMs, start);
+      // The gate's look at the frame is preprocessing too.
+      result.timings.preprocess += gateMs;
+      return box ? inFrame(result, box, mat.cols, mat.rows) : result;
     } finally {
+      if (region !== mat) region.release();
       // A full frame's pixels (6 MB at 1080p) go back now, not whenever the GC finalizes the Mat.
       mat.release();
     }

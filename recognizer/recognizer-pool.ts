@@ -66,6 +66,11 @@ export interface RecognizeOptions {
    * back as the result's image: the camera source writes a later frame into the same buffer.
    */
   recycle?: (image: FrameImage) => void;
+  /**
+   * A frame of a live stream: with a motion gate configured (reader option `motionGate`), a frame
+   * in which nothing moved since the worker's last frame read comes back `still`, unread.
+   */
+  gate?: boolean;
 }
 
 export class RecognizerPool {
@@ -153,6 +158,7 @@ export class RecognizerPool {
         image,
         returnImage: options.returnImage === true,
         returnPixels: options.recycle !== undefined && image.kind === 'bgr',
+        gate: options.gate === true,
       };
       slot.worker.postMessage(message, transferable(imageBytes(image)));
     });

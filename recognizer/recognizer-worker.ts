@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   port.on('message', async (message: ToWorker) => {
     try {
       const image = reviveImage(message.image);
-      const result = await reader.read(image);
+      const result = await reader.read(image, { gate: message.gate });
       const bytes = imageBytes(image);
       // Asked for, a frame with candidates goes back (transferred, no copy): a hotlist hit needs it as evidence.
       if (message.returnImage && result.candidates.length > 0) {

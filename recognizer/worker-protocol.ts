@@ -11,6 +11,8 @@ export type ToWorker = {
   returnImage: boolean;
   /** Send the raw pixels back (as `spare`) whenever they are not returned as `image`, for the camera to reuse. */
   returnPixels: boolean;
+  /** A live frame: the reader's motion gate may pass it unread (PlateReader.read's `gate`). */
+  gate: boolean;
 };
 
 export interface WorkerErrorInfo {

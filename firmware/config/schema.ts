@@ -256,6 +256,38 @@ function modelInputSide() {
   return allowing(z.int({ error }).min(320, { error }).max(2048, { error }).multipleOf(32, { error }), 'a multiple of 32 from 320 to 2048');
 }
 
+const motionGate = section({
+  enabled: flag()
+    .default(true)
+    .describe(
+      'Live frames in which nothing moved inside recognizer.roi since the last frame read are not read (most of a fixed camera\'s frames show an empty road); false = every frame is read.',
+    ),
+  levelThreshold: intIn(1, 254)
+    .default(12)
+    .describe('A point of the frame (grey, shrunk to 160 px wide) has changed when its level moved by more than this, 0-255.'),
+  minChangedPercent: numberIn(0, 100)
+    .default(0.2)
+    .describe('A frame has motion when at least this percentage of its points changed.'),
+  heartbeatMs: intIn(0, 60_000)
+    .default(500)
+    .describe(
+      'A frame is read at least this often even without motion, ms: a vehicle stopped in view stays tracked (keep it below pipeline.tracker.windowMs) and a slow change is read anyway.',
+    ),
+});
+
+const roi = section({
+  x: numberIn(0, 1).default(0).describe('Left edge, as a fraction of the frame width.'),
+  y: numberIn(0, 1).default(0).describe('Top edge, as a fraction of the frame height.'),
+  width: numberIn(0.01, 1).default(1).describe('Width, as a fraction of the frame width.'),
+  height: numberIn(0.01, 1).default(1).describe('Height, as a fraction of the frame height.'),
+}).superRefine(
+  (r, ctx) => {
+    if (r.x + r.width > 1 + 1e-9) ctx.addIssue({ code: 'custom', path: ['width'], message: `x + width must be at most 1 (x is ${r.x})` });
+    if (r.y + r.height > 1 + 1e-9) ctx.addIssue({ code: 'custom', path: ['height'], message: `y + height must be at most 1 (y is ${r.y})` });
+  },
+  { when: whenValid(['x'], ['y'], ['width'], ['height']) },
+);
+
 const recognizer = section({
   workers: workers.default('auto').describe('Recognizer worker threads.'),
   threadsPerWorker: intIn(1, 16).default(1).describe('onnxruntime intra-op threads in each worker.'),
@@ -286,6 +318,10 @@ const recognizer = section({
       'With the finder: a found plate whose whole view leaves doubt is read in two views widened sideways too, which recover a first or last character the finder\'s box cut off (on the dev photos, 1.6 ms more OCR time per photo on average on a 2-core machine); false = its bands only.',
     ),
   minConfidence: numberIn(0, 1).default(0.5).describe('Plate candidates below this confidence are dropped.'),
+  roi: roi
+    .prefault({})
+    .describe('The part of the frame where plates are looked for and motion is watched (the lanes), as fractions of the frame; the whole frame by default.'),
+  motionGate: motionGate.prefault({}).describe('Skips live frames in which nothing moved (recognizer/preprocess/motion-gate).'),
   ocr: oneOf(['both', 'plate', 'general'])
     .default('both')
     .describe(
@@ -483,7 +519,23 @@ export const configSchema = section({
   hotlist: hotlist.prefault({}).describe('Hotlists matched against every read.'),
   uplink: uplink.prefault({}).describe('The mutual-TLS WebSocket to the agency\'s central service (POLICY P12, P13).'),
   log: log.prefault({}).describe('Logging.'),
-}).describe('Sightline appliance configuration.');
+})
+  .superRefine(
+    (c, ctx) => {
+      // A vehicle stopped in view is seen only at heartbeats: a longer gap ends its track, and the next heartbeat starts a second read of it.
+      const gate = c.recognizer.motionGate;
+      if (gate.enabled && gate.heartbeatMs >= c.pipeline.tracker.windowMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['recognizer', 'motionGate', 'heartbeatMs'],
+          message: `must be below pipeline.tracker.windowMs (${c.pipeline.tracker.windowMs}) while the motion gate is enabled`,
+          params: becauseOf('pipeline', 'tracker', 'windowMs'),
+        });
+      }
+    },
+    { when: whenValid(['recognizer', 'motionGate'], ['pipeline', 'tracker', 'windowMs']) },
+  )
+  .describe('Sightline appliance configuration.');
 
 /** The validated configuration, every default applied. */
 export type Config = z.infer<typeof configSchema>;

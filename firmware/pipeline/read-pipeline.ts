@@ -36,6 +36,8 @@ export interface PipelineStats {
   frames: number;
   dropped: number;
   recognized: number;
+  /** Recognized frames the motion gate passed unread: nothing moved since the last frame read. */
+  still: number;
   failed: number;
   reads: number;
   /** Reads that hit a hotlist and were stored as alerts (counted in `reads` too). */
@@ -86,7 +88,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
   /** Frame buffers nothing keeps go back to the camera, to be written over (when it reuses them). */
   private readonly recycle: ((image: FrameImage) => void) | undefined;
   private readonly counters: PipelineStats = {
-    frames: 0, dropped: 0, recognized: 0, failed: 0, reads: 0, alerts: 0, lostReads: 0, pendingReads: 0, sourceEnded: false,
+    frames: 0, dropped: 0, recognized: 0, still: 0, failed: 0, reads: 0, alerts: 0, lostReads: 0, pendingReads: 0, sourceEnded: false,
   };
 
   constructor(
@@ -161,9 +163,9 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     if (this.options.whenBusy === 'wait') {
       // Bounded by the pool's worker count: wait for a slot before reading the next frame.
       while (this.inFlight.size >= this.pool.size && this.inFlight.size > 0) await Promise.race(this.inFlight);
-      job = this.pool.recognize(frame.image, { returnImage, recycle: this.recycle });
+      job = this.pool.recognize(frame.image, { returnImage, recycle: this.recycle, gate: true });
     } else {
-      job = this.pool.tryRecognize(frame.image, { returnImage, recycle: this.recycle });
+      job = this.pool.tryRecognize(frame.image, { returnImage, recycle: this.recycle, gate: true });
     }
     if (!job) {
       this.counters.dropped++;
@@ -173,6 +175,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
     const done = job.then(
       (result) => {
         this.counters.recognized++;
+        if (result.still) this.counters.still++;
         const voteStart = performance.now();
         const evidence = this.evidence(result);
         const decided = this.tracker.observe(stamp, result.candidates, evidence);

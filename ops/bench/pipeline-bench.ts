@@ -42,16 +42,21 @@ export interface PipelineBenchOptions {
 }
 
 export interface PipelineBenchResult {
+  /** Frames through the recognizer per second, those the motion gate passed unread (`still_frames`) included. */
   fps: number;
+  /** Frames read (finder and OCR run) per second. */
+  read_fps: number;
   frames: number;
+  /** Frames the motion gate passed unread: nothing moved since the last frame read (recognizer.motionGate). */
+  still_frames: number;
   dropped: number;
   vehicles: number;
   reads: number;
   correct: number;
   latency_ms: { p50: number; p99: number };
   /**
-   * Median time of each stage per recognized frame, ms; ocr over frames with a plate candidate,
-   * vote is the tracker's, on the main thread.
+   * Median time of each stage per frame read (still frames not counted), ms; ocr over frames with
+   * a plate candidate, vote is the tracker's, on the main thread (every frame).
    */
   stages_ms: { decode: number; preprocess: number; localize: number; ocr: number; vote: number };
   rss_mb: number;
@@ -100,10 +105,11 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       latencies.push(latencyMs);
     });
     appliance.pipeline.on('recognized', (_frame, result, voteMs) => {
+      stages.vote.push(voteMs);
+      if (result.still) return;
       for (const stage of ['decode', 'preprocess', 'localize'] as const) stages[stage].push(result.timings[stage]);
       // Most frames show no plate and read nothing: OCR's median is over the frames that had one.
       if (result.candidates.length > 0) stages.ocr.push(result.timings.ocr);
-      stages.vote.push(voteMs);
     });
     await appliance.pipeline.finished();
     const seconds = (performance.now() - runStart) / 1000;
@@ -127,7 +133,9 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     for (const m of missed) m.readAs = unmatched.filter((r) => !allTexts.has(r) && editDistance(r, m.plate, 3) <= 3);
     return {
       fps: round(stats.recognized / seconds, 2),
+      read_fps: round((stats.recognized - stats.still) / seconds, 2),
       frames: stats.frames,
+      still_frames: stats.still,
       dropped: stats.dropped,
       vehicles: crossed.length,
       reads: reads.length,

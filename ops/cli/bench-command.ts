@@ -130,8 +130,8 @@ export async function benchPipelineCommand(options: PipelineBenchOptions): Promi
     out(
       options.json
         ? JSON.stringify({ ...summary, wrong, duplicates })
-        : `${summary.vehicles} vehicles, ${summary.correct} read correctly, ${wrong} wrong reads, ${duplicates} duplicates; ${summary.fps} fps, ` +
-            `${summary.frames} frames, ${summary.dropped} dropped; latency p50 ${summary.latency_ms.p50} ms, p99 ${summary.latency_ms.p99} ms; peak RSS ${summary.rss_mb} MB` +
+        : `${summary.vehicles} vehicles, ${summary.correct} read correctly, ${wrong} wrong reads, ${duplicates} duplicates; ${summary.fps} fps (${summary.read_fps} read), ` +
+            `${summary.frames} frames, ${summary.still_frames} still (motion gate), ${summary.dropped} dropped; latency p50 ${summary.latency_ms.p50} ms, p99 ${summary.latency_ms.p99} ms; peak RSS ${summary.rss_mb} MB` +
             (summary.hotlist_entries > 0 ? `; ${summary.alerts} alerts against ${summary.hotlist_entries} hotlist entries` : ''),
     );
   } finally {

@@ -7,6 +7,7 @@ import type { FrameImage } from '../../drivers/camera/frame';
 import { DEFAULT_MANIFEST_PATH, readManifest, resolveModelFile } from '../../recognizer/model-manifest';
 import { RecognizerError } from '../../recognizer/recognizer-error';
 import { RecognizerPool, defaultWorkerCount } from '../../recognizer/recognizer-pool';
+import { DEFAULT_MOTION_GATE_OPTIONS } from '../../recognizer/preprocess/motion-gate';
 import { framesWithPlates } from '../support/synthetic-frames';
 import { useTempDir } from '../support/temp-dir';
 
@@ -70,6 +71,19 @@ describe('RecognizerPool (real worker threads)', function () {
     const results = await Promise.all(frames.map((f) => pool!.recognize(copyImage(f))));
     assert.equal(await busyMain, 20 * (150 + 200));
     assert.ok(results.every((r) => r.width === 1280 && r.candidates.length > 0));
+  });
+
+  it('passes a live frame unread when its worker\'s motion gate saw nothing move; a still image is always read', async () => {
+    pool = await RecognizerPool.start({ workers: 1, reader: { motionGate: { ...DEFAULT_MOTION_GATE_OPTIONS, heartbeatMs: 60_000 } } });
+    const first = await pool.tryRecognize(copyImage(frames[0]), { gate: true });
+    assert.ok(first && first.still === undefined && first.candidates.length > 0);
+    const same = await pool.tryRecognize(copyImage(frames[0]), { gate: true });
+    assert.ok(same);
+    assert.equal(same.still, true);
+    assert.equal(same.candidates.length, 0);
+    const asStill = await pool.recognize(copyImage(frames[0]));
+    assert.equal(asStill.still, undefined);
+    assert.ok(asStill.candidates.length > 0);
   });
 
   it('hands a frame with candidates back when asked, pixels intact, for alert evidence; not a frame without, nor unasked', async () => {

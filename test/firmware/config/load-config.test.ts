@@ -59,6 +59,8 @@ describe('loadConfig', () => {
     assert.deepEqual(config.recognizer, {
       workers: 'auto', threadsPerWorker: 1, detectLongSide: 960, localizer: 'finder', finderLongSide: 640, textFallbackBelow: 0, plateOcrModels: 3,
       wideViews: true, minConfidence: 0.5, ocr: 'both',
+      roi: { x: 0, y: 0, width: 1, height: 1 },
+      motionGate: { enabled: true, levelThreshold: 12, minChangedPercent: 0.2, heartbeatMs: 500 },
     });
     assert.deepEqual(config.pipeline, {
       tracker: { windowMs: 1500, maxTrackMs: 15000, minFrames: 2, confirmFrames: 3, maxAlternatives: 5 },
@@ -120,7 +122,9 @@ describe('loadConfig', () => {
         synthetic: { width: 640, height: 480, fps: 12, seed: 42, vehiclesPerMinute: 120, nightFraction: 0.75, featuredPlates: ['ABC1234', '7XYZ123'], featuredShare: 0.5 },
         reconnect: { initialDelayMs: 250, maxDelayMs: 10000 },
       },
-      recognizer: { workers: 3, threadsPerWorker: 2, detectLongSide: 1280, localizer: 'text', finderLongSide: 512, textFallbackBelow: 0.7, plateOcrModels: 1, wideViews: false, minConfidence: 0.6, ocr: 'general' },
+      recognizer: { workers: 3, threadsPerWorker: 2, detectLongSide: 1280, localizer: 'text', finderLongSide: 512, textFallbackBelow: 0.7, plateOcrModels: 1, wideViews: false, minConfidence: 0.6, ocr: 'general',
+        roi: { x: 0.1, y: 0.4, width: 0.8, height: 0.6 }, motionGate: { enabled: false, levelThreshold: 20, minChangedPercent: 1.5, heartbeatMs: 250 },
+      },
       pipeline: {
         tracker: { windowMs: 2000, maxTrackMs: 20000, minFrames: 3, confirmFrames: 4, maxAlternatives: 2 },
         plateFormat: {
@@ -175,7 +179,9 @@ describe('loadConfig', () => {
       '  synthetic: { width: 640, height: 480, fps: 12, seed: 42, vehiclesPerMinute: 120, nightFraction: 0.75, featuredPlates: [ABC1234, 7XYZ123], featuredShare: 0.5 }',
       '  reconnect: { initialDelayMs: 250, maxDelayMs: 10000 }',
       'recognizer: { workers: 3, threadsPerWorker: 2, detectLongSide: 1280, localizer: text, finderLongSide: 512, textFallbackBelow: 0.7, plateOcrModels: 1,',
-      '  wideViews: false, minConfidence: 0.6, ocr: general }',
+      '  wideViews: false, minConfidence: 0.6, ocr: general,',
+      '  roi: { x: 0.1, y: 0.4, width: 0.8, height: 0.6 },',
+      '  motionGate: { enabled: false, levelThreshold: 20, minChangedPercent: 1.5, heartbeatMs: 250 } }',
       'pipeline:',
       '  tracker: { windowMs: 2000, maxTrackMs: 20000, minFrames: 3, confirmFrames: 4, maxAlternatives: 2 }',
       '  plateFormat:',
@@ -286,6 +292,19 @@ describe('loadConfig', () => {
     assert.equal(issueAt(bad, 'camera.gstreamer.pipeline').line, 4);
     assert.equal(issueAt(bad, 'camera.gstreamer.url').message, 'must be an rtsp:// or rtsps:// URL, or null');
     assert.equal(issueAt(bad, 'camera.gstreamer.url').line, 5);
+  });
+
+  it('checks the region of interest stays inside the frame, and the motion gate\'s heartbeat against the tracker', () => {
+    const err = configError(
+      lines('recognizer:', '  roi: { x: 0.5, y: 0.25, width: 0.6, height: 0.75 }', '  motionGate:', '    heartbeatMs: 1500'),
+    );
+    assert.equal(issueAt(err, 'recognizer.roi.width').message, 'x + width must be at most 1 (x is 0.5)');
+    assert.equal(issueAt(err, 'recognizer.roi.width').line, 2);
+    assert.equal(issueAt(err, 'recognizer.motionGate.heartbeatMs').message, 'must be below pipeline.tracker.windowMs (1500) while the motion gate is enabled');
+    assert.equal(issueAt(err, 'recognizer.motionGate.heartbeatMs').line, 4);
+    assert.equal(err.issues.length, 2, 'y + height = 1 is inside the frame');
+    // The gate off, its heartbeat does not matter.
+    assert.equal(parseConfig(lines('recognizer:', '  motionGate: { enabled: false, heartbeatMs: 5000 }'), 't').recognizer.motionGate.heartbeatMs, 5000);
   });
 
   it('checks that delays and track times are in order', () => {

@@ -64,13 +64,18 @@ class EchoRecognizer implements FrameRecognizer {
   }
   /** The returnImage flag of each request. */
   readonly askedForImage: boolean[] = [];
+  /** The gate flag of each request. */
+  readonly gated: boolean[] = [];
   async recognize(image: FrameImage, options: RecognizeOptions = {}): Promise<FrameRecognition> {
     this.askedForImage.push(options.returnImage === true);
+    this.gated.push(options.gate === true);
     this.busy = true;
     await new Promise((r) => setImmediate(r));
     this.busy = false;
     const text = image.kind === 'encoded' ? image.name : '';
     const timings = { decode: 0, preprocess: 0, localize: 0, ocr: 0, total: 0 };
+    // Like a worker's motion gate on a frame where nothing moved.
+    if (text === 'still') return { width: 1920, height: 1080, candidates: [], still: true, timings };
     // Like the worker: asked for, the frame comes back with its candidates (evidence for an
     // alert); otherwise it goes to the recycler.
     if (text && options.returnImage) return { width: 1920, height: 1080, candidates: [candidateFor(text, this.seq++)], timings, image };
@@ -115,6 +120,20 @@ function tracker(): PlateTracker {
 }
 
 describe('ReadPipeline', () => {
+  it('sends every live frame through the motion gate and counts the frames it passed unread', async () => {
+    const plates = ['still', '7ABC123', '7ABC123', 'still', '7ABC123', 'still', 'still', ''];
+    const store = new MemoryStore();
+    const recognizer = new EchoRecognizer();
+    const pipeline = new ReadPipeline(new ScriptedSource(plates), recognizer, tracker(), store, silentLogger, { whenBusy: 'wait' });
+    await pipeline.start();
+    await pipeline.finished();
+    assert.deepEqual(recognizer.gated, plates.map(() => true));
+    const stats = pipeline.stats();
+    assert.equal(stats.recognized, 8);
+    assert.equal(stats.still, 4);
+    assert.deepEqual(store.reads.map((r) => r.plate), ['7ABC123'], 'still frames between sightings do not split the track');
+  });
+
   it('turns a finite source into stored reads, one per vehicle, and ends when the source ends', async () => {
     const plates = [...Array(6).fill('7ABC123'), ...Array(6).fill('')];
     const store = new MemoryStore();
