@@ -23,7 +23,7 @@ export interface HealthInputs {
   dataDir: string;
   /** The camera source, as configured ("usb:/dev/video0"). */
   cameraSource: () => string;
-  pipeline: () => Pick<PipelineStats, 'frames' | 'dropped' | 'failed' | 'lostReads'>;
+  pipeline: () => Pick<PipelineStats, 'frames' | 'dropped' | 'still' | 'failed' | 'lostReads'>;
   /** Frame-to-stored-read latencies of recent reads, ms (RecentLatencies.values). */
   latencies: () => readonly number[];
   store: () => Promise<ReadStoreStats>;
@@ -91,7 +91,7 @@ export class HealthCollector {
         cpuTemperatureC: celsius(temperature?.main),
       },
       camera: { source: i.cameraSource().slice(0, 512), fps, frames: pipeline.frames, dropped: pipeline.dropped },
-      recognizer: { latencyMsMedian: percentile(latencies, 0.5), latencyMsP95: percentile(latencies, 0.95), failed: pipeline.failed },
+      recognizer: { latencyMsMedian: percentile(latencies, 0.5), latencyMsP95: percentile(latencies, 0.95), failed: pipeline.failed, stillFrames: pipeline.still },
       store: {
         reads: store.reads,
         bytes: store.bytes,

@@ -52,6 +52,11 @@ export const healthReportSchema = z.strictObject({
     latencyMsMedian: maybe(z.number().min(0)),
     latencyMsP95: maybe(z.number().min(0)),
     failed: count,
+    /**
+     * Frames the motion gate passed unread since start (nothing moved). Optional only because
+     * reports from software before the gate lack it; this software always sends it.
+     */
+    stillFrames: count.optional(),
   }),
   store: z.strictObject({
     reads: count,

@@ -251,7 +251,9 @@ export function healthLines(h: HealthReport): string[] {
   return [
     `uptime ${Math.round(s.uptimeS)} s (appliance ${Math.round(s.processUptimeS)} s), load ${s.load.map((l) => l.toFixed(2)).join(' ')}, CPU ${s.cpuTemperatureC === null ? '-' : `${s.cpuTemperatureC.toFixed(1)} °C`}`,
     `memory ${gb(s.memory.availableBytes)} free of ${gb(s.memory.totalBytes)}, disk ${gb(s.disk.freeBytes)} free of ${gb(s.disk.totalBytes)} (${s.disk.path})`,
-    `camera ${h.camera.fps.toFixed(1)} fps, ${h.camera.frames} frames, ${h.camera.dropped} dropped; recognizer latency median ${h.recognizer.latencyMsMedian ?? '-'} ms, p95 ${h.recognizer.latencyMsP95 ?? '-'} ms`,
+    `camera ${h.camera.fps.toFixed(1)} fps, ${h.camera.frames} frames, ${h.camera.dropped} dropped` +
+      (h.recognizer.stillFrames === undefined ? '' : `, ${h.recognizer.stillFrames} still (motion gate)`) +
+      `; recognizer latency median ${h.recognizer.latencyMsMedian ?? '-'} ms, p95 ${h.recognizer.latencyMsP95 ?? '-'} ms`,
     `store ${h.store.reads} reads, lost ${h.store.lostNotUploaded} before upload, ${h.store.lostReads} not stored; uplink queue ${h.uplink.queueDepth}, last upload ${time(h.uplink.lastUploadAt)}`,
     `certificate until ${time(h.uplink.certificateNotAfter)}, software ${h.software.version} (node ${h.software.node})`,
     ...(h.hotlists === undefined ? [] : [`hotlists: ${h.hotlists.length === 0 ? 'none' : h.hotlists.map((l) => `${l.name} (${l.entries} entries, refreshed ${time(l.refreshedAt)}${l.stale ? ', STALE' : ''})`).join(', ')}`]),

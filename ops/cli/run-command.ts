@@ -110,7 +110,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   await appliance.stop();
   await demo?.close();
   const stats = appliance.pipeline.stats();
-  if (json) out(JSON.stringify({ frames: stats.frames, dropped: stats.dropped, reads: stats.reads }));
-  else out(`sightline: ${stats.frames} frames, ${stats.dropped} dropped, ${stats.reads} reads`);
+  if (json) out(JSON.stringify({ frames: stats.frames, dropped: stats.dropped, still: stats.still, reads: stats.reads }));
+  else out(`sightline: ${stats.frames} frames, ${stats.dropped} dropped, ${stats.still} still (motion gate), ${stats.reads} reads`);
   return 0;
 }

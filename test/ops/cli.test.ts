@@ -74,8 +74,9 @@ describe('sightline command line (real processes)', function () {
     const config = writeConfig(tmp(), SMALL_SCENE(dataDir));
     const first = await runCli(['run', '--config', config, '--for', '12', '--json']);
     assert.equal(first.code, 0, first.stderr);
-    const summary = lastJson<{ frames: number; dropped: number; reads: number }>(first);
+    const summary = lastJson<{ frames: number; dropped: number; still: number; reads: number }>(first);
     assert.ok(summary.frames > 20, `frames ${summary.frames}`);
+    assert.ok(Number.isInteger(summary.still) && summary.still >= 0 && summary.still + summary.dropped <= summary.frames, `still ${summary.still}`);
     assert.ok(summary.reads >= 1, `reads ${summary.reads}: ${first.stderr}`);
     const readLines = first.lines.slice(0, -1).map((l) => JSON.parse(l));
     assert.equal(readLines.length, summary.reads);

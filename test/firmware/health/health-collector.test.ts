@@ -32,7 +32,7 @@ describe('HealthCollector', function () {
     assert.ok(report.system.cpuTemperatureC === null || (report.system.cpuTemperatureC > -50 && report.system.cpuTemperatureC < 150));
 
     assert.deepEqual(report.camera, { source: 'usb:/dev/video0', fps: 25, frames: 250, dropped: 4 });
-    assert.deepEqual(report.recognizer, { latencyMsMedian: 50, latencyMsP95: 100, failed: 1 });
+    assert.deepEqual(report.recognizer, { latencyMsMedian: 50, latencyMsP95: 100, failed: 1, stillFrames: 7 });
     assert.deepEqual(report.store, {
       reads: 120,
       bytes: 3_000_000,

@@ -38,7 +38,7 @@ export function useHealthInputs(): (over?: Partial<HealthInputs>) => TestHealthI
       softwareVersion: '1.2.3',
       dataDir,
       cameraSource: () => 'usb:/dev/video0',
-      pipeline: () => ({ frames: frames.n, dropped: 4, failed: 1, lostReads: 3 }),
+      pipeline: () => ({ frames: frames.n, dropped: 4, still: 7, failed: 1, lostReads: 3 }),
       latencies: () => [40, 10, 30, 20, 50, 60, 70, 80, 90, 100],
       store: async () => STORE_STATS,
       queueDepth: async () => 17,

@@ -105,7 +105,7 @@ export function useUplinkRig(): (o?: RigOptions) => Promise<Rig> {
       softwareVersion: '0.1.0-test',
       dataDir,
       cameraSource: () => 'synthetic:test',
-      pipeline: () => ({ frames: 0, dropped: 0, failed: 0, lostReads: 0 }),
+      pipeline: () => ({ frames: 0, dropped: 0, still: 0, failed: 0, lostReads: 0 }),
       latencies: () => [],
       store: () => store.stats(),
       queueDepth: () => store.pendingUploads(),

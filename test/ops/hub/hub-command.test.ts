@@ -3,7 +3,8 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { silentLogger } from '../../../drivers/log';
-import { hubDevicesCommand, hubHealthCommand, hubReadsCommand, hubRevokeCommand, hubSendCommand, hubServeCommand, parseListen } from '../../../ops/cli/hub-command';
+import { healthLines, hubDevicesCommand, hubHealthCommand, hubReadsCommand, hubRevokeCommand, hubSendCommand, hubServeCommand, parseListen } from '../../../ops/cli/hub-command';
+import type { HealthReport } from '../../../firmware/health/health-report';
 import { CliError } from '../../../ops/cli/cli-error';
 import type { CaMaterial } from '../../../ops/fleet/certificate-authority';
 import { loadFleetCa } from '../../../ops/fleet/fleet-ca-files';
@@ -92,10 +93,14 @@ describe('sightline hub commands (called directly, against a running hub)', func
 
   it('health: the last report per device', async () => {
     const json = await capture(() => hubHealthCommand({ dir, json: true }));
-    const [row] = JSON.parse(json.lines[0]) as { deviceId: string; report: { camera: { fps: number } } }[];
+    const [row] = JSON.parse(json.lines[0]) as { deviceId: string; report: HealthReport }[];
     assert.deepEqual([row.deviceId, row.report.camera.fps], ['dev-1', 14.8]);
     const text = await capture(() => hubHealthCommand({ dir, device: 'dev-1' }));
-    assert.match(text.lines.join('\n'), /camera 14\.8 fps, 8880 frames, 3 dropped/);
+    assert.match(text.lines.join('\n'), /camera 14\.8 fps, 8880 frames, 3 dropped, 5200 still \(motion gate\); recognizer latency/);
+    // A report from software before the motion gate has no still frames, and says nothing of them.
+    const { stillFrames: _still, ...before } = row.report.recognizer;
+    const older = healthLines({ ...row.report, recognizer: before }).join('\n');
+    assert.match(older, /camera 14\.8 fps, 8880 frames, 3 dropped; recognizer latency/);
   });
 
   it('send: queues a command, waits for the reply and prints it; a refusal exits 1', async () => {

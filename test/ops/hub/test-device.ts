@@ -158,7 +158,7 @@ export function healthReport(deviceId: string): HealthReport {
       cpuTemperatureC: 51.5,
     },
     camera: { source: 'rtsp://cam', fps: 14.8, frames: 8880, dropped: 3 },
-    recognizer: { latencyMsMedian: 85, latencyMsP95: 140, failed: 0 },
+    recognizer: { latencyMsMedian: 85, latencyMsP95: 140, failed: 0, stillFrames: 5200 },
     store: { reads: 120, bytes: 2.4e6, ringBytes: 2.4e6, ringQuotaBytes: 1e9, protectedBytes: 0, protectedQuotaBytes: 1e8, lostNotUploaded: 0, lostReads: 0, unreadableSkipped: 0 },
     uplink: { queueDepth: 2, lastUploadAt: Date.now() - 1000, certificateNotAfter: Date.now() + 86_400_000, reconnects: 1 },
   };
