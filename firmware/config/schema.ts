@@ -278,8 +278,8 @@ const motionGate = section({
 const roi = section({
   x: numberIn(0, 1).default(0).describe('Left edge, as a fraction of the frame width.'),
   y: numberIn(0, 1).default(0).describe('Top edge, as a fraction of the frame height.'),
-  width: numberIn(0.01, 1).default(1).describe('Width, as a fraction of the frame width.'),
-  height: numberIn(0.01, 1).default(1).describe('Height, as a fraction of the frame height.'),
+  width: numberIn(0.05, 1).default(1).describe('Width, as a fraction of the frame width.'),
+  height: numberIn(0.05, 1).default(1).describe('Height, as a fraction of the frame height.'),
 }).superRefine(
   (r, ctx) => {
     if (r.x + r.width > 1 + 1e-9) ctx.addIssue({ code: 'custom', path: ['width'], message: `x + width must be at most 1 (x is ${r.x})` });
