@@ -8,6 +8,7 @@ import type { ReadSink } from '../store/read-store';
 import type { Alert } from '../hotlist/alert';
 import type { AlertRaiser } from '../hotlist/alert-raiser';
 import type { HotlistMatch } from '../hotlist/hotlist-matcher';
+import { FrameFailureLog } from './frame-failure-log';
 import type { Read } from './read';
 import type { FrameStamp, PlateTracker, TrackedRead } from './tracker';
 
@@ -85,6 +86,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private storing: Promise<void> = Promise.resolve();
+  private readonly failures: FrameFailureLog;
   /** Frame buffers nothing keeps go back to the camera, to be written over (when it reuses them). */
   private readonly recycle: ((image: FrameImage) => void) | undefined;
   private readonly counters: PipelineStats = {
@@ -101,6 +103,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
   ) {
     super({ captureRejections: true });
     this.options = { ...DEFAULTS, ...options };
+    this.failures = new FrameFailureLog(log);
     this.recycle = source.recycle?.bind(source);
   }
 
@@ -186,7 +189,7 @@ export class ReadPipeline extends EventEmitter<PipelineEvents> {
       },
       (err: Error) => {
         this.counters.failed++;
-        this.log.warn({ err, source: frame.sourceId, seq: frame.seq }, 'frame could not be recognized');
+        this.failures.frameFailed(err, { source: frame.sourceId, seq: frame.seq });
       },
     );
     const tracked = done.finally(() => this.inFlight.delete(tracked));

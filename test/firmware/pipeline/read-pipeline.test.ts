@@ -13,6 +13,8 @@ import { AlertRaiser } from '../../../firmware/hotlist/alert-raiser';
 import { HotlistStore } from '../../../firmware/hotlist/hotlist-store';
 import type { HotlistEntry } from '../../../firmware/hotlist/hotlist-entry';
 import { useTempDir } from '../../support/temp-dir';
+import { RecognizerError } from '../../../recognizer/recognizer-error';
+import { recordingLogger } from '../../drivers/camera/recording-logger';
 
 /** A finite source of tiny frames, each carrying the plate text the fake recognizer "reads". */
 class ScriptedSource implements FrameSource {
@@ -120,6 +122,22 @@ function tracker(): PlateTracker {
 }
 
 describe('ReadPipeline', () => {
+  it('counts every frame that fails but warns of a failure repeating on every frame once, not once per frame', async () => {
+    const refusing: FrameRecognizer = {
+      size: 1,
+      tryRecognize: () => Promise.reject(new RecognizerError('IMAGE_INVALID', 'region of interest is 16x12 px in a 160x120 frame')),
+      recognize: () => Promise.reject(new RecognizerError('IMAGE_INVALID', 'region of interest is 16x12 px in a 160x120 frame')),
+    };
+    const { log, entries } = recordingLogger();
+    const pipeline = new ReadPipeline(new ScriptedSource(Array(30).fill('7ABC123')), refusing, tracker(), new MemoryStore(), log, { whenBusy: 'wait' });
+    await pipeline.start();
+    await pipeline.finished();
+    assert.equal(pipeline.stats().failed, 30);
+    const warnings = entries.filter((e) => e.msg === 'frame could not be recognized');
+    assert.equal(warnings.length, 1);
+    assert.equal((warnings[0].fields.err as RecognizerError).code, 'IMAGE_INVALID');
+  });
+
   it('sends every live frame through the motion gate and counts the frames it passed unread', async () => {
     const plates = ['still', '7ABC123', '7ABC123', 'still', '7ABC123', 'still', 'still', ''];
     const store = new MemoryStore();
