@@ -86,6 +86,29 @@ describe('PlateReader region of interest and motion gate (real OpenCV and onnxru
     assert.ok(next.candidates.some((c) => c.text === second.truth![0].text));
   });
 
+  it('gates on the region of interest only: motion outside it does not open the gate', async () => {
+    const [first] = frames;
+    assert.ok(first.image.kind === 'bgr');
+    const { width, height } = first.image;
+    const truth = first.truth![0];
+    const roi = bandAround(truth.box, { width, height });
+    const reader = await PlateReader.load({ threads: 1, roi, motionGate: { ...DEFAULT_MOTION_GATE_OPTIONS, heartbeatMs: 60_000 } });
+    assert.ok((await reader.read(first.image, { gate: true })).candidates.some((c) => c.text === truth.text));
+    // A bright block moves into the rows outside the band: nothing moved inside it.
+    const pixels = Buffer.from(first.image.pixels);
+    const outside = roi.y * height > height / 2 ? { from: 0, to: Math.floor(roi.y * height) } : { from: Math.ceil((roi.y + roi.height) * height), to: height };
+    assert.ok(outside.to - outside.from >= 40, `rows ${outside.from}-${outside.to} outside the band`);
+    for (let y = outside.from; y < outside.to; y++) pixels.fill(250, (y * width) * 3, (y * width + width / 2) * 3);
+    const changedOutside = await reader.read({ ...first.image, pixels }, { gate: true });
+    assert.equal(changedOutside.still, true);
+    // The same block inside the band opens it.
+    const inside = Buffer.from(first.image.pixels);
+    const top = Math.ceil(roi.y * height);
+    for (let y = top; y < top + 40; y++) inside.fill(250, (y * width) * 3, (y * width + width / 2) * 3);
+    const changedInside = await reader.read({ ...first.image, pixels: inside }, { gate: true });
+    assert.equal(changedInside.still, undefined);
+  });
+
   it('reads every frame without a gate configured, gate asked or not', async () => {
     const [first] = frames;
     await whole.read(first.image, { gate: true });
