@@ -247,7 +247,8 @@ async function timed<T>(timer: Timer, stage: keyof Timer, work: () => T | Promis
 
 /**
  * Frame to plate candidates, in one thread: decode, cut to the region of interest, pass a live
- * frame without motion unread (MotionGate), find plates, read them, keep the plate-like readings. By default the plate finder marks whole plates and the plate OCR reads each whole,
+ * frame without motion unread (MotionGate), find plates, read them, keep the plate-like
+ * readings. By default the plate finder marks whole plates and the plate OCR reads each whole,
  * and where that leaves doubt in bands and wider views too (doubtViews), the views voting.
  * PP-OCR's text-line detector can replace the finder (`localizer: 'text'`) or back it up where
  * it reads nothing confidently (`textFallbackBelow`).

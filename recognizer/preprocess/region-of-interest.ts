@@ -1,4 +1,4 @@
-import type { Box } from '../../drivers/camera/geometry';
+import type { Box, Point, Quad } from '../../drivers/camera/geometry';
 import type { FrameRecognition } from '../candidate';
 import { RecognizerError } from '../recognizer-error';
 
@@ -52,11 +52,11 @@ export function roiPixels(roi: RegionOfInterest, frameWidth: number, frameHeight
 
 /** A recognition of the region as one of the whole frame: quads moved by the region's offset. */
 export function inFrame(result: FrameRecognition, region: Box, frameWidth: number, frameHeight: number): FrameRecognition {
-  const shift = ({ x, y }: { x: number; y: number }) => ({ x: x + region.x, y: y + region.y });
+  const shift = ({ x, y }: Point): Point => ({ x: x + region.x, y: y + region.y });
   return {
     ...result,
     width: frameWidth,
     height: frameHeight,
-    candidates: result.candidates.map((c) => ({ ...c, quad: [shift(c.quad[0]), shift(c.quad[1]), shift(c.quad[2]), shift(c.quad[3])] })),
+    candidates: result.candidates.map((c) => ({ ...c, quad: c.quad.map(shift) as Quad })),
   };
 }
