@@ -6,7 +6,7 @@ import type { PlateFormatRules } from '../../firmware/pipeline/plate-format';
 import { scoreReadings } from './score-readings';
 import { readLabelledFolder, type LabelledImage } from './plate-labels';
 import { quantile, round } from './stats';
-import { inSplit, PHOTO_HOLDOUT_PERCENT, type Split } from './holdout';
+import { inSplit, PHOTO_PARTITION, type Split } from './holdout';
 import * as path from 'node:path';
 
 export interface ImageOutcome {
@@ -87,7 +87,7 @@ export async function runAccuracyBench(
   onImage: (outcome: ImageOutcome, done: number, total: number) => void = () => undefined,
 ): Promise<{ outcomes: ImageOutcome[]; summary: AccuracySummary; unlabelled: string[] }> {
   const labelled = await readLabelledFolder(dir);
-  const images = labelled.images.filter((i) => inSplit(path.basename(i.image), split, PHOTO_HOLDOUT_PERCENT));
+  const images = labelled.images.filter((i) => inSplit(path.basename(i.image), split, PHOTO_PARTITION));
   const { unlabelled } = labelled;
   const outcomes: ImageOutcome[] = new Array(images.length);
   let next = 0;

@@ -3,7 +3,7 @@ import type { PlateReader } from '../../recognizer/plate-reader';
 import type { PlateFormatRules } from '../../firmware/pipeline/plate-format';
 import { scoreReadings } from './score-readings';
 import { readCropLabels, type LabelledCrop } from './crop-labels';
-import { CROP_HOLDOUT_PERCENT, inSplit, type Split } from './holdout';
+import { CROP_PARTITION, inSplit, type Split } from './holdout';
 import { quantile, round } from './stats';
 
 export interface CropOutcome {
@@ -61,7 +61,7 @@ export async function runOcrBench(
   split: Split,
   onCrop: (outcome: CropOutcome, done: number, total: number) => void = () => undefined,
 ): Promise<{ outcomes: CropOutcome[]; summary: OcrSummary }> {
-  const crops = (await readCropLabels(dir)).filter((c) => inSplit(c.file, split, CROP_HOLDOUT_PERCENT));
+  const crops = (await readCropLabels(dir)).filter((c) => inSplit(c.file, split, CROP_PARTITION));
   const outcomes: CropOutcome[] = [];
   for (const crop of crops) {
     outcomes.push(await readCrop(crop, reader, rules));

@@ -18,8 +18,15 @@ function positiveInt(value: string): number {
 
 const configOption = () => new Option('-c, --config <file>', 'appliance config (YAML or JSON); defaults apply without one');
 /** Which part of a labelled set: training never uses the held-out part (ops/bench/holdout). */
-const splitOption = (heldOut: string) =>
-  new Option('--split <split>', `all, heldout (${heldOut}, by a hash of the file name, never used in training) or train`).choices(SPLITS).default('all');
+const splitOption = (heldOut: string, selection?: string) =>
+  new Option(
+    '--split <split>',
+    `all, heldout (${heldOut}, by a hash of the file name, never used in training)` +
+      (selection ? `, selection (${selection}: never trained on, training picks its checkpoint there)` : '') +
+      ' or train',
+  )
+    .choices(selection ? SPLITS : SPLITS.filter((s) => s !== 'selection'))
+    .default('all');
 
 /**
  * Builds the `sightline` command line; each subcommand is a thin shell over a module, loaded only
@@ -66,7 +73,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('read labelled plate crops (groundtruth.csv: file,state,PLATE) with the plate OCR alone, one thread')
     .argument('<dir>', 'folder of plate crops with groundtruth.csv')
     .addOption(configOption())
-    .addOption(splitOption('a fifth of the crops'))
+    .addOption(splitOption('a fifth of the crops', 'a tenth of the crops'))
     .option('--json', 'print the summary as a JSON last line')
     .action(run(async (dir: string, options: { config?: string; split: Split; json?: boolean }) => (await import('./bench-command')).benchOcrCommand(dir, options)));
   bench

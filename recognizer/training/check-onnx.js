@@ -71,8 +71,8 @@ async function main() {
   const csv = fs.readFileSync(path.join(args.real, 'lines.csv'), 'utf8').trim().split('\n');
   const header = csv[0].split(',');
   const col = (name) => header.indexOf(name);
-  const rows = csv.slice(1).map((l) => l.split(',')).filter((r) => r[col('split')] === 'val');
-  if (rows.length === 0) fail(`${args.real}/lines.csv has no held-out (val) lines`);
+  const rows = csv.slice(1).map((l) => l.split(',')).filter((r) => r[col('split')] === 'heldout');
+  if (rows.length === 0) fail(`${args.real}/lines.csv has no held-out lines (split heldout); re-extract with this extract-real-lines.js`);
 
   const plane = LINE_W * LINE_H;
   const input = new Float32Array(rows.length * plane);

@@ -13,7 +13,6 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const crypto = require('node:crypto');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
@@ -26,7 +25,6 @@ const MAX_LINE_ASPECT = 16;
 const MIN_LINE_HEIGHT_PX = 8;
 const MIN_PLATE_CHARS = 2;
 const MAX_PLATE_CHARS = 10;
-const HOLDOUT_PERCENT = 20;
 const SCALES = [1, 0.5, 0.3, 0.2];
 
 function parseArgs(argv) {
@@ -40,9 +38,10 @@ function parseArgs(argv) {
   return args;
 }
 
-/** Same split as extract-real-lines.js. */
+/** The product's split (ops/bench/holdout), as extract-real-lines.js uses. */
 function isHeldOut(file) {
-  return crypto.createHash('sha256').update(file).digest().readUInt32BE(0) % 100 < HOLDOUT_PERCENT;
+  const { splitOf, CROP_PARTITION } = require(path.join(DIST, 'ops', 'bench', 'holdout.js'));
+  return splitOf(file, CROP_PARTITION) === 'heldout';
 }
 
 /** Greedy CTC with the geometric mean of the kept characters' probabilities as confidence. */

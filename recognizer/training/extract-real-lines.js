@@ -15,7 +15,8 @@
  * Usage: node recognizer/training/extract-real-lines.js --crops DIR --out DIR
  *   (build first: npx tsc -p tsconfig.json). Writes OUT/lines.csv, OUT/rejected.csv, OUT/png/*.png.
  *
- * The split is by a hash of the file name (20% held out), fixed whatever the extraction finds.
+ * The split is ops/bench/holdout's, by a hash of the file name (heldout 20%, selection 10%, train),
+ * fixed whatever the extraction finds.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -53,11 +54,11 @@ function requireDist(rel) {
   return require(file);
 }
 
-/** Deterministic hold-out: the same file is always in the same split. */
+/** Deterministic split: the same file is always in the same part ('heldout', 'selection' or 'train'). */
 function splitOf(file) {
-  // The product's benchmark split (`sightline bench ocr --split heldout`), so both agree.
-  const { isHeldOut, CROP_HOLDOUT_PERCENT } = requireDist('ops/bench/holdout.js');
-  return isHeldOut(file, CROP_HOLDOUT_PERCENT) ? 'val' : 'train';
+  // The product's benchmark split (`sightline bench ocr --split ...`), so both agree.
+  const { splitOf: split, CROP_PARTITION } = requireDist('ops/bench/holdout.js');
+  return split(file, CROP_PARTITION);
 }
 
 function normalizePlate(text) {
@@ -111,7 +112,7 @@ async function main() {
   const rows = ['file,png,label,split,pass,reading,distance,x0,y0,x1,y1,x2,y2,x3,y3'];
   const rejected = ['file,label,split,pass,reason'];
   const entries = readGroundTruth(args.crops);
-  const counts = { train: { crops: 0, lines: 0 }, val: { crops: 0, lines: 0 } };
+  const counts = { train: { crops: 0, lines: 0 }, selection: { crops: 0, lines: 0 }, heldout: { crops: 0, lines: 0 } };
 
   for (const [n, entry] of entries.entries()) {
     const split = splitOf(entry.file);

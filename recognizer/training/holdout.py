@@ -1,17 +1,29 @@
-"""The fixed hold-out of `sightline bench ocr|accuracy --split` (ops/bench/holdout.ts) and the
-labelled sets read through it, for the training scripts: what training may see is decided here."""
+"""The fixed parts of the labelled sets (ops/bench/holdout.ts, `sightline bench ocr|accuracy
+--split`) and the sets read through them, for the training scripts: what training may see is
+decided here.
+
+Each file falls in a bucket, 0-99 (sha256 of its name). The lowest buckets are held out: never
+read by training, nor by the choice of a checkpoint; their figures are reported. The next ones,
+where a set has them, are the selection part: never trained on, training picks its checkpoint
+there. The rest is trained on."""
 import hashlib
 import os
 
-# ops/bench/holdout.ts: CROP_HOLDOUT_PERCENT, PHOTO_HOLDOUT_PERCENT.
-CROP_HOLDOUT_PERCENT = 20
-PHOTO_HOLDOUT_PERCENT = 50
+# ops/bench/holdout.ts: CROP_PARTITION, PHOTO_PARTITION (held-out percent, selection percent).
+CROP_PARTITION = (20, 10)
+PHOTO_PARTITION = (50, 0)
 
 
-def split_of(name, percent):
-    """"val" when the first four bytes of sha256(name), big-endian, mod 100 are below percent."""
-    h = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
-    return "val" if h % 100 < percent else "train"
+def bucket_of(name):
+    """The first four bytes of sha256(name), big-endian, mod 100."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % 100
+
+
+def split_of(name, partition):
+    """"heldout", "selection" or "train"."""
+    held, selection = partition
+    b = bucket_of(name)
+    return "heldout" if b < held else "selection" if b < held + selection else "train"
 
 
 def plate_text(label):
@@ -26,7 +38,7 @@ def crop_rows(crops_dir, split):
             parts = [p.strip() for p in line.strip().split(",")]
             if len(parts) != 3:
                 continue
-            if split_of(parts[0], CROP_HOLDOUT_PERCENT) == split:
+            if split_of(parts[0], CROP_PARTITION) == split:
                 rows.append((parts[0], plate_text(parts[2])))
     return rows
 
@@ -39,7 +51,7 @@ def dev_rows(dev_dir, split):
             continue
         with open(os.path.join(dev_dir, name)) as f:
             fields = f.readline().strip().split("\t")
-        if len(fields) < 6 or split_of(fields[0], PHOTO_HOLDOUT_PERCENT) != split:
+        if len(fields) < 6 or split_of(fields[0], PHOTO_PARTITION) != split:
             continue
         rows.append((os.path.join(dev_dir, fields[0]), tuple(float(v) for v in fields[1:5]), plate_text("".join(fields[5:]))))
     return rows

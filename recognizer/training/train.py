@@ -4,9 +4,14 @@ Run through train.sh. Steps, all cached under --cache so a rerun skips finished 
   1. synthetic plate lines (synth_plates.py), in fixed-seed chunks;
   2. augmented re-warps of the real training lines found by extract-real-lines.js;
   3. whole-plate views of the real training crops (as the plate finder hands plates over);
-  4. training with CTC, validation on the held-out real lines (the Node-cut 128x32 crops) and
-     the held-out crops as whole plates, keeping the checkpoint with the best mean of the two;
-  5. ONNX export (opset 13, softmax inside) and a check that PyTorch and the export agree.
+  4. training with CTC, validation on the selection part's real lines (the Node-cut 128x32
+     crops) and its crops as whole plates, keeping the checkpoint with the best mean of the two
+     (lines alone when no plate views are trained);
+  5. ONNX export (opset 13, softmax inside), then the held-out lines and plates read once by the
+     exported checkpoint, for the report only.
+
+The crops are split by holdout.py: held out (never read before the export), selection (never
+trained on; picks the checkpoint) and train.
 """
 import argparse
 import csv
@@ -246,27 +251,34 @@ def cached_views(path, make_views, jobs, chunksize, workers):
 
 
 def build_plate_views(cache, crops_dir, per_crop, seed, workers):
-    """Augmented whole-plate views of the training crops, and the held-out crops as the finder
-    would hand them over (whole, and the registration band), without augmentation."""
+    """Augmented whole-plate views of the training crops (none when per_crop is 0)."""
+    if per_crop == 0:
+        return np.zeros((0, sp.LINE_H, sp.LINE_W), np.uint8), []
     train = crop_rows(crops_dir, "train")
     path = os.path.join(cache, "plate-views-%d-%d-%d.npz" % (len(train), per_crop, seed))
     jobs = [(os.path.join(crops_dir, f), lab, seed * 104729 + i, per_crop) for i, (f, lab) in enumerate(train)]
-    xa, ya = cached_views(path, plate_views_one, jobs, 8, workers)
+    return cached_views(path, plate_views_one, jobs, 8, workers)
+
+
+def plain_plate_views(crops_dir, split):
+    """The crops of a split as the finder would hand them over (whole, and the registration
+    band), without augmentation."""
     xv, yv = [], []
-    for f, lab in crop_rows(crops_dir, "val"):
+    for f, lab in crop_rows(crops_dir, split):
         img = cv2.imread(os.path.join(crops_dir, f), cv2.IMREAD_GRAYSCALE)
         h, w = img.shape
         for top, bottom in ((0.0, 1.0), (0.15, 0.85)):
             quad = np.float32([[0, top * h], [w, top * h], [w, bottom * h], [0, bottom * h]])
             xv.append(np.clip(np.round(sp.warp_line(img.astype(np.float32), quad)), 0, 255).astype(np.uint8))
             yv.append(lab)
-    return (xa, ya), (np.stack(xv), yv)
+    return np.stack(xv), yv
 
 
 def build_real(cache, real_dir, crops_dir, per_line, seed, workers):
     rows = read_lines_csv(real_dir)
+    if not any(r["split"] == "selection" for r in rows):
+        raise SystemExit("train.py: %s has no selection lines; it predates the selection split: delete it and rerun (train.sh re-extracts)" % real_dir)
     train = [r for r in rows if r["split"] == "train"]
-    val = [r for r in rows if r["split"] == "val"]
     path = os.path.join(cache, "real-aug-%d-%d-%d.npz" % (len(train), per_line, seed))
     if os.path.exists(path):
         d = np.load(path)
@@ -291,12 +303,12 @@ def build_real(cache, real_dir, crops_dir, per_line, seed, workers):
             raise SystemExit("train.py: bad line crop %s" % r["png"])
         return im
 
-    xt = np.stack([load_png(r) for r in train])
-    yt = [r["label"] for r in train]
-    xv = np.stack([load_png(r) for r in val])
-    yv = [r["label"] for r in val]
-    pv = [r["pass"] for r in val]
-    return (xa, ya), (xt, yt), (xv, yv, pv)
+    def part(split):
+        chosen = [r for r in rows if r["split"] == split]
+        return np.stack([load_png(r) for r in chosen]), [r["label"] for r in chosen], [r["pass"] for r in chosen]
+
+    xt, yt, _ = part("train")
+    return (xa, ya), (xt, yt), part("selection"), part("heldout")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,6 +342,13 @@ def greedy(logits):
     return out
 
 
+def by_detector_scale(preds, labels, passes):
+    return {
+        sc: round(float(np.mean([p == t for p, t, s in zip(preds, labels, passes) if s == sc])), 4)
+        for sc in sorted(set(passes), key=float, reverse=True)
+    }
+
+
 def evaluate(model, x, y, batch=256):
     model.eval()
     preds = []
@@ -358,7 +377,8 @@ def main():
     ap.add_argument("--out-dir", required=True, help="recognizer/models")
     ap.add_argument("--synthetic", type=int, default=100000)
     ap.add_argument("--real-per-line", type=int, default=40)
-    ap.add_argument("--plate-views-per-crop", type=int, default=30)
+    ap.add_argument("--plate-views-per-crop", type=int, default=30,
+                    help="augmented whole-plate views of each training crop; 0: none, and the checkpoint is picked on lines alone")
     ap.add_argument("--dev", default=None, help="labelled street photos; only the training half is read")
     ap.add_argument("--photo-views", type=int, default=60, help="augmented views of each training street photo's plate")
     ap.add_argument("--steps", type=int, default=10000)
@@ -367,6 +387,8 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--seed", type=int, default=20240611)
+    ap.add_argument("--recipe", default="plates", choices=["plates", "lines"],
+                    help="recorded in the report: plates (default) or lines (train.sh --recipe lines sets its flags)")
     ap.add_argument("--name", default="plate-ocr",
                     help="exports <out-dir>/<name>.onnx; checkpoint and report are <cache>/<name>-best.pt, <name>-train-report.json")
     ap.add_argument("--threads", type=int, default=2)
@@ -383,23 +405,28 @@ def main():
     t_synth = time.time() - t
     log("synthetic lines: %d (%.0fs)" % (len(xs), t_synth))
     t = time.time()
-    (xa, ya), (xt, yt), (xv, yv, pv) = build_real(args.cache, args.real, args.crops, args.real_per_line, args.seed, args.threads)
+    (xa, ya), (xt, yt), (xv, yv, pv), (xh, yh, ph) = build_real(args.cache, args.real, args.crops, args.real_per_line, args.seed, args.threads)
     t_real = time.time() - t
     t = time.time()
-    (xpa, ypa), (xpv, ypv) = build_plate_views(args.cache, args.crops, args.plate_views_per_crop, args.seed, args.threads)
+    xpa, ypa = build_plate_views(args.cache, args.crops, args.plate_views_per_crop, args.seed, args.threads)
+    xpv, ypv = plain_plate_views(args.crops, "selection")
     t_real += time.time() - t
     # The real part of each batch: text-detector lines, crops as whole plates and, where the
     # street photos are given, their training half's plates as the finder sees them.
-    pools = [(np.concatenate([xa, xt]), ya + yt, 0.5), (xpa, ypa, 0.35)]
+    pools = [(np.concatenate([xa, xt]), ya + yt, 0.5)]
+    photo_views = 0
+    if len(xpa):
+        pools.append((xpa, ypa, 0.35))
     if args.dev:
         t = time.time()
         xph, yph = build_photo_views(args.cache, args.dev, args.photo_views, args.seed, args.threads)
         t_real += time.time() - t
         pools.append((xph, yph, 0.15))
+        photo_views = len(xph)
         log("street-photo plate views: %d (training half of %s)" % (len(xph), args.dev))
     pool_p = np.array([w for _, _, w in pools])
     pool_p /= pool_p.sum()
-    log("real lines: %d train (%d augmented + %d as cut), %d held out; whole-plate views: %d train, %d held out (%.0fs)"
+    log("real lines: %d train (%d augmented + %d as cut), %d selection; whole-plate views: %d train, %d selection (%.0fs)"
         % (len(xt), len(xa), len(xt), len(xv), len(xpa), len(xpv), t_real))
 
     model = PlateCRNN()
@@ -444,26 +471,30 @@ def main():
             log("step %d loss %.4f lr %.5f (%.3fs/step)" % (step, running, sched.get_last_lr()[0], el / step))
         if step % args.eval_every == 0 or step == args.steps:
             acc, preds = evaluate(model, xv, yv)
-            by_scale = {
-                sc: round(float(np.mean([p == t for p, t, s in zip(preds, yv, pv) if s == sc])), 4)
-                for sc in sorted(set(pv), key=float, reverse=True)
-            }
+            by_scale = by_detector_scale(preds, yv, pv)
             plate_acc, _ = evaluate(model, xpv, ypv)
             syn_acc, _ = evaluate(model, xs[:1000], ys[:1000])
-            history.append({"step": step, "loss": round(running, 4), "heldout": round(float(acc), 4), "heldoutPlates": round(float(plate_acc), 4)})
-            log("eval step %d: held-out real lines %.4f (by detector scale %s), held-out whole plates %.4f, synthetic(train) %.4f"
+            history.append({"step": step, "loss": round(running, 4), "selection": round(float(acc), 4), "selectionPlates": round(float(plate_acc), 4)})
+            log("eval step %d: selection real lines %.4f (by detector scale %s), selection whole plates %.4f, synthetic(train) %.4f"
                 % (step, acc, by_scale, plate_acc, syn_acc))
-            # Both ways the product cuts plates count: text-detector lines and finder plates.
-            score = (acc + plate_acc) / 2
+            # Both ways the product cuts plates count: text-detector lines and finder plates (a
+            # model trained on lines alone is picked on lines, as that recipe always was).
+            score = (acc + plate_acc) / 2 if len(xpa) else acc
             if score > best["acc"]:
                 best = {"acc": float(score), "step": step, "lines": float(acc), "plates": float(plate_acc), "byDetectorScale": by_scale}
                 torch.save(model.state_dict(), ckpt)
     train_s = time.time() - t_train
-    log("best held-out %.4f at step %d; training %.0fs" % (best["acc"], best["step"], train_s))
+    log("best selection score %.4f at step %d; training %.0fs" % (best["acc"], best["step"], train_s))
 
     # Export the best checkpoint.
     model.load_state_dict(torch.load(ckpt))
     model.eval()
+    # The held-out part, read once by the exported checkpoint: reported, never used to choose.
+    held_acc, held_preds = evaluate(model, xh, yh)
+    xph_, yph_ = plain_plate_views(args.crops, "heldout")
+    held_plate_acc, _ = evaluate(model, xph_, yph_)
+    heldout = {"lines": round(float(held_acc), 4), "byDetectorScale": by_detector_scale(held_preds, yh, ph), "plates": round(float(held_plate_acc), 4)}
+    log("held out (report only): real lines %.4f %s, whole plates %.4f" % (held_acc, heldout["byDetectorScale"], held_plate_acc))
     wrapper = ExportWrapper(model).eval()
     onnx_path = os.path.join(args.out_dir, args.name + ".onnx")
     dummy = to_tensor(xv[:2])
@@ -479,19 +510,24 @@ def main():
             "synthetic_lines": int(len(xs)),
             "real_train_plates": int(len(xt)),
             "real_train_augmented_lines": int(len(xa)),
-            "real_heldout_lines": int(len(xv)),
+            "real_selection_lines": int(len(xv)),
+            "real_heldout_lines": int(len(xh)),
             "real_train_plate_views": int(len(xpa)),
-            "street_photo_views": int(len(pools[2][0])) if len(pools) > 2 else 0,
+            "street_photo_views": int(photo_views),
             "pool_weights": [round(float(w), 3) for w in pool_p],
-            "real_heldout_plate_views": int(len(xpv)),
+            "real_selection_plate_views": int(len(xpv)),
+            "real_heldout_plate_views": int(len(xph_)),
             "real_fraction_per_batch": args.real_fraction,
         },
         "steps": args.steps,
         "batch": args.batch,
         "lr": args.lr,
         "seed": args.seed,
+        "threads": args.threads,
         "parameters": int(params),
+        "recipe": args.recipe,
         "best": best,
+        "heldout": heldout,
         "history": history,
         "seconds": {"synthetic": round(t_synth), "real_augment": round(t_real), "training": round(train_s), "total": round(time.time() - t_start)},
     }

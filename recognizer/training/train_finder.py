@@ -6,8 +6,10 @@ come from `finder_scenes`: street photos (the training half of the dev photos, s
 of the file name; the other half is never read here), nature photos (Debian wallpapers),
 synthetic traffic frames and procedural clutter as backgrounds; real plate photos (the crops'
 training split) and drawn plates pasted on them. Validation: scenes built only from the crops'
-held-out split on nature and procedural backgrounds, scored as plate recall (a plate counts as
-found when the map is above 0.5 over most of it) and false-positive area. Seeds are fixed.
+selection split (holdout.py: never trained on) on nature and procedural backgrounds, scored as
+plate recall (a plate counts as found when the map is above 0.5 over most of it) and
+false-positive area; it picks the checkpoint. The same scenes from the held-out crops are scored
+once, after the export, for the report only. Seeds are fixed.
 
 Usage (see train-finder.sh):
   train_finder.py --cache DIR --crops DIR --dev DIR --frames DIR --photos FILE... --out-dir DIR
@@ -92,7 +94,8 @@ def _chunk(args):
 
 
 def build(cache, name, total, seed, crops_dir, split, sources, workers):
-    path = os.path.join(cache, "%s-%d-%d.npz" % (name, total, seed))
+    # The split's size is in the name: a cache made under another split is not reused.
+    path = os.path.join(cache, "%s-%s%d-%d-%d.npz" % (name, split, len(crop_rows(crops_dir, split)), total, seed))
     if os.path.exists(path):
         d = np.load(path)
         return d["x"], d["y"]
@@ -201,10 +204,10 @@ def main():
     t0 = time.time()
     sources = {"dev": args.dev, "photos": args.photos, "frames": args.frames}
     xt, yt = build(args.cache, "finder-train", args.train_scenes, SEED, args.crops, "train", sources, args.threads)
-    # Validation plates are held-out crops only; no street photo at all.
-    xv, yv = build(args.cache, "finder-val", 600, SEED + 1, args.crops, "val", {"photos": args.photos}, args.threads)
+    # Validation plates are selection crops only; no street photo at all.
+    xv, yv = build(args.cache, "finder-val", 600, SEED + 1, args.crops, "selection", {"photos": args.photos}, args.threads)
     t_data = time.time() - t0
-    log("scenes: %d train, %d validation (held-out crops only) in %.0fs" % (len(xt), len(xv), t_data))
+    log("scenes: %d train, %d validation (selection crops only) in %.0fs" % (len(xt), len(xv), t_data))
 
     model = PlateFinder()
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
@@ -229,13 +232,18 @@ def main():
         if step % 250 == 0 or step == args.steps:
             recall, fp = evaluate(model, xv, yv)
             history.append({"step": step, "loss": round(running, 4), "recall": round(recall, 4), "fp_area": round(fp, 5)})
-            log("step %d loss %.4f held-out recall %.4f false-positive area %.5f (%.0fs)" % (step, running, recall, fp, time.time() - t1))
+            log("step %d loss %.4f selection recall %.4f false-positive area %.5f (%.0fs)" % (step, running, recall, fp, time.time() - t1))
             score = recall - 5 * fp
             if score > best["recall"]:
                 best = {"recall": score, "step": step, "state": {k: v.clone() for k, v in model.state_dict().items()}, "metrics": history[-1]}
     train_s = time.time() - t1
     model.load_state_dict(best["state"])
     model.eval()
+    # The held-out crops, read once by the chosen checkpoint: reported, never used to choose.
+    xh, yh = build(args.cache, "finder-val", 600, SEED + 1, args.crops, "heldout", {"photos": args.photos}, args.threads)
+    held_recall, held_fp = evaluate(model, xh, yh)
+    log("held out (report only): recall %.4f false-positive area %.5f" % (held_recall, held_fp))
+    model.eval()  # evaluate() leaves the model in training mode
     out = os.path.join(args.out_dir, "plate-finder.onnx")
     torch.onnx.export(
         ExportWrapper(model), torch.zeros(1, 3, 352, 640), out, input_names=["x"], output_names=["prob"],
@@ -255,6 +263,7 @@ def main():
         "data_seconds": round(t_data),
         "train_seconds": round(train_s),
         "best": best["metrics"],
+        "heldout": {"scenes": int(len(xh)), "recall": round(held_recall, 4), "fp_area": round(held_fp, 5)},
         "history": history,
     }
     with open(os.path.join(args.cache, "finder-report.json"), "w") as f:

@@ -84,7 +84,11 @@ function plateOcrEntry(args, dir) {
   const check = readJson(args.check);
   const real = realCounts(args.real);
   const primary = args.file === 'plate-ocr.onnx';
-  const retrain = primary ? 'recognizer/training/train.sh' : `recognizer/training/train.sh --seed ${report.seed}`;
+  const lines = report.recipe === 'lines';
+  const retrain = lines ? 'recognizer/training/train.sh --recipe lines' : primary ? 'recognizer/training/train.sh' : `recognizer/training/train.sh --seed ${report.seed}`;
+  for (const split of ['train', 'selection', 'heldout']) {
+    if (!real[split]) throw new Error(`update-manifest: ${args.real}/lines.csv has no ${split} lines; extract again with this extract-real-lines.js`);
+  }
   return {
     kind: 'plate-ctc',
     file: args.file,
@@ -97,34 +101,44 @@ function plateOcrEntry(args, dir) {
       layout: 'CTC blank at index 0, then one character per line',
     },
     source:
-      (primary
-        ? 'Sightline plate OCR: a small CNN + CTC line reader (softmax included) trained in this repository by recognizer/training/train.sh. '
-        : `Sightline plate OCR, seed ${report.seed}: plateOcr's recipe (${retrain}) from another seed, so other synthetic data, augmentation and initial weights; ` +
-          'same network, input and charset as plateOcr; found plates are read by every plate OCR model, whose errors differ. ') +
+      (lines
+        ? `Sightline plate OCR, line model (${retrain}): trained on synthetic lines and real text-detector line crops only, no whole-plate or street-photo views; ` +
+          'same network, input and charset as plateOcr; found plates are read by every plate OCR model, whose errors differ. '
+        : primary
+          ? 'Sightline plate OCR: a small CNN + CTC line reader (softmax included) trained in this repository by recognizer/training/train.sh. '
+          : `Sightline plate OCR, seed ${report.seed}: plateOcr's recipe (${retrain}) from another seed, so other synthetic data, augmentation and initial weights; ` +
+            'same network, input and charset as plateOcr; found plates are read by every plate OCR model, whose errors differ. ') +
       'Input: the detector line quad warped to 128x32 (stretched), grey 0.299R+0.587G+0.114B, v/127.5-1.',
     training: {
       data:
         `${report.data.synthetic_lines} synthetic US plate lines (PIL-rendered, condensed bold sans fonts, camera degradations) ` +
-        `+ ${real.train.lines} real line crops from ${real.train.crops} plates (${report.data.real_train_augmented_lines} augmented re-warps, ` +
-        `${report.data.real_train_plate_views} augmented whole-plate views), ` +
-        'cut by the PP-OCR detector (crop at 1, 0.5, 0.3, 0.2 size) from the training 80% of openalpr-us-crops (benchmark data, AGPL-3.0; not shipped); ' +
+        `+ ${real.train.lines} real line crops from ${real.train.crops} plates (${report.data.real_train_augmented_lines} augmented re-warps` +
+        (report.data.real_train_plate_views ? `, ${report.data.real_train_plate_views} augmented whole-plate views` : '') +
+        '), cut by the PP-OCR detector (crop at 1, 0.5, 0.3, 0.2 size) from the training 70% of openalpr-us-crops (benchmark data, AGPL-3.0; not shipped); ' +
         (report.data.street_photo_views
           ? `+ ${report.data.street_photo_views} augmented plate views cut from the training half of the openalpr-us-dev photos (hash split, ops/bench/holdout.ts); `
           : '') +
-        `held out: ${real.val.lines} line crops of ${real.val.crops} plates from the other 20% (split by a hash of the file name), and those plates whole`,
+        `checkpoint selection: ${real.selection.lines} line crops of ${real.selection.crops} plates from another 10%` +
+        (lines ? '' : ', and those plates whole') +
+        `; held out: ${real.heldout.lines} line crops of ${real.heldout.crops} plates from the last 20%, and those plates whole ` +
+        '(parts by a hash of the file name, ops/bench/holdout.ts; the held-out part is read once, by the exported checkpoint)',
       steps: report.steps,
       batch: report.batch,
       seed: report.seed,
       bestStep: report.best.step,
+      selectionExactAccuracy: lines ? { lines: report.best.lines } : { lines: report.best.lines, wholePlates: report.best.plates },
       heldOutExactAccuracy: {
         allLines: check.heldOut.accuracy,
         byDetectorScale: Object.fromEntries(Object.entries(check.heldOut.byDetectorScale).map(([scale, r]) => [scale, r.accuracy])),
-        wholePlates: report.best.plates,
+        wholePlates: report.heldout.plates,
       },
-      time: `${Math.round(report.seconds.total / 60)} min on 2 CPU cores (data ${Math.round((report.seconds.synthetic + report.seconds.real_augment) / 60)} min, training ${Math.round(report.seconds.training / 60)} min)`,
+      time: `${Math.round(report.seconds.total / 60)} min on ${report.threads ?? 2} PyTorch thread(s) of a 2-core machine (data ${Math.round((report.seconds.synthetic + report.seconds.real_augment) / 60)} min, training ${Math.round(report.seconds.training / 60)} min)`,
       description:
-        `CTC loss, AdamW with a one-cycle schedule, ${Math.round(report.data.real_fraction_per_batch * 100)}% real lines and plate views per batch; the checkpoint with the best mean exact-plate ` +
-        `accuracy on the held-out real lines and held-out whole plates is exported (ONNX opset 13). Retrain: ${retrain}`,
+        `CTC loss, AdamW with a one-cycle schedule, ${Math.round(report.data.real_fraction_per_batch * 100)}% real ${lines ? 'lines' : 'lines and plate views'} per batch; ` +
+        (lines
+          ? 'the checkpoint with the best exact-plate accuracy on the selection lines'
+          : 'the checkpoint with the best mean exact-plate accuracy on the selection lines and selection whole plates') +
+        ` is exported (ONNX opset 13). Retrain: ${retrain}`,
     },
   };
 }
@@ -144,16 +158,18 @@ function plateFinderEntry(args, dir) {
     training: {
       data:
         `${report.train_scenes} generated 256x256 scenes (synthetic traffic frames of the product's own camera, procedural ` +
-        'clutter with non-plate text, drawn plates, and real plate photos from the training 80% of openalpr-us-crops: ' +
-        'benchmark data, AGPL-3.0, not shipped); validation: ' +
-        `${report.validation_scenes} scenes built only from the held-out 20% of the crops (split by a hash of the file name)`,
+        'clutter with non-plate text, drawn plates, and real plate photos from the training 70% of openalpr-us-crops: ' +
+        'benchmark data, AGPL-3.0, not shipped); checkpoint selection: ' +
+        `${report.validation_scenes} scenes built only from the selection 10% of the crops; held out: ${report.heldout.scenes} scenes from the held-out 20%, ` +
+        'read once by the exported checkpoint (parts by a hash of the file name, ops/bench/holdout.ts)',
       parameters: report.parameters,
       steps: report.steps,
       batch: report.batch,
       seed: report.seed,
       best: report.best,
+      heldOut: report.heldout,
       time: `${Math.round((report.data_seconds + report.train_seconds) / 60)} min on ${report.threads} CPU threads (scenes ${Math.round(report.data_seconds / 60)} min, training ${Math.round(report.train_seconds / 60)} min)`,
-      description: 'Soft BCE (positive weight 3) + Dice on the stride-4 plate mask, AdamW one-cycle; the checkpoint with the best held-out recall (less 5x false-positive area) is exported (ONNX opset 13). Retrain: recognizer/training/train-finder.sh',
+      description: 'Soft BCE (positive weight 3) + Dice on the stride-4 plate mask, AdamW one-cycle; the checkpoint with the best selection recall (less 5x false-positive area) is exported (ONNX opset 13). Retrain: recognizer/training/train-finder.sh',
     },
   };
 }

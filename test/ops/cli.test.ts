@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import cv = require('../../drivers/opencv');
 import { SqliteReadStore } from '../../firmware/store/sqlite-read-store';
 import { lastJson, runCli } from '../support/run-cli';
-import { CROP_HOLDOUT_PERCENT, isHeldOut } from '../../ops/bench/holdout';
+import { CROP_PARTITION, splitOf } from '../../ops/bench/holdout';
 import { framesWithPlates } from '../support/synthetic-frames';
 import { useTempDir } from '../support/temp-dir';
 
@@ -203,7 +203,7 @@ describe('sightline command line (real processes)', function () {
     assert.match(bad.stderr, /img0\.txt: expected NAME, x, y, w, h, PLATE/);
   });
 
-  it('benchmarks the plate OCR on labelled crops, all or the held-out split', async () => {
+  it('benchmarks the plate OCR on labelled crops, all or one split', async () => {
     const dir = path.join(tmp(), 'crops');
     mkdirSync(dir);
     const rows: string[] = [];
@@ -230,10 +230,16 @@ describe('sightline command line (real processes)', function () {
     assert.ok(s.ocr_ms.median > 0 && s.ocr_ms.p95 >= s.ocr_ms.median);
     assert.equal(result.lines.length, rows.length + 1, 'one line per crop, then the summary');
 
-    const held = rows.filter((r) => isHeldOut(r.split(',')[0], CROP_HOLDOUT_PERCENT)).length;
-    const heldRun = await runCli(['bench', 'ocr', dir, '--split', 'heldout', '--json']);
-    if (held === 0) assert.match(heldRun.stderr, /no labelled crops/);
-    else assert.equal(lastJson<{ crops: number }>(heldRun).crops, held);
+    for (const split of ['heldout', 'selection', 'train'] as const) {
+      const count = rows.filter((r) => splitOf(r.split(',')[0], CROP_PARTITION) === split).length;
+      const run = await runCli(['bench', 'ocr', dir, '--split', split, '--json']);
+      if (count === 0) assert.match(run.stderr, /no labelled crops/);
+      else assert.equal(lastJson<{ crops: number }>(run).crops, count, split);
+    }
+    // The photos have no selection part: the option refuses it rather than scoring nothing.
+    const photoSelection = await runCli(['bench', 'accuracy', dir, '--split', 'selection', '--json']);
+    assert.notEqual(photoSelection.code, 0);
+    assert.match(photoSelection.stderr, /--split.*selection.*(invalid|choices)/is);
 
     writeFileSync(path.join(dir, 'groundtruth.csv'), 'p0.png,xx\n');
     const bad = await runCli(['bench', 'ocr', dir, '--json']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readCropLabels } from '../../../ops/bench/crop-labels';
-import { CROP_HOLDOUT_PERCENT, PHOTO_HOLDOUT_PERCENT, inSplit, isHeldOut } from '../../../ops/bench/holdout';
+import { bucketOf, CROP_PARTITION, inSplit, PHOTO_PARTITION, splitOf, type Partition, type Split } from '../../../ops/bench/holdout';
 import { summarizeOcr, type CropOutcome } from '../../../ops/bench/ocr-bench';
 import { useTempDir } from '../../support/temp-dir';
 
@@ -37,20 +37,29 @@ describe('plate crop labels and the held-out split', () => {
 
   it('holds out a fixed part of each set by a hash of the name', () => {
     // The same files the training split put aside (recognizer/training lines.csv).
-    assert.equal(isHeldOut('ak399.png', CROP_HOLDOUT_PERCENT), true);
-    assert.equal(isHeldOut('ak1165.png', CROP_HOLDOUT_PERCENT), false);
+    assert.equal(splitOf('ak399.png', CROP_PARTITION), 'heldout');
+    assert.equal(splitOf('ak1165.png', CROP_PARTITION), 'train');
     const names = Array.from({ length: 2000 }, (_, i) => `plate${i}.png`);
-    for (const [percent, low, high] of [[CROP_HOLDOUT_PERCENT, 340, 460], [PHOTO_HOLDOUT_PERCENT, 920, 1080]]) {
-      const held = names.filter((n) => isHeldOut(n, percent)).length;
-      assert.ok(held > low && held < high, `${held} of 2000 held out at ${percent}%`);
-      const split = (s: 'heldout' | 'train') => names.filter((n) => inSplit(n, s, percent));
-      assert.equal(split('heldout').length, held);
-      assert.equal(split('heldout').length + split('train').length, 2000);
-      assert.ok(!split('heldout').some((n) => split('train').includes(n)));
+    const cases: [Partition, Record<Exclude<Split, 'all'>, [number, number]>][] = [
+      [CROP_PARTITION, { heldout: [340, 460], selection: [150, 250], train: [1300, 1500] }],
+      [PHOTO_PARTITION, { heldout: [920, 1080], selection: [0, 0], train: [920, 1080] }],
+    ];
+    for (const [partition, expected] of cases) {
+      const parts = (['heldout', 'selection', 'train'] as const).map((s) => names.filter((n) => inSplit(n, s, partition)));
+      (['heldout', 'selection', 'train'] as const).forEach((s, i) => {
+        const [low, high] = expected[s];
+        assert.ok(parts[i].length >= low && parts[i].length <= high, `${parts[i].length} of 2000 in ${s}`);
+      });
+      // Every name in exactly one part.
+      assert.equal(new Set(parts.flat()).size, 2000);
+      assert.equal(parts.flat().length, 2000);
+      assert.ok(names.every((n) => inSplit(n, 'all', partition)));
     }
-    assert.ok(names.every((n) => inSplit(n, 'all', CROP_HOLDOUT_PERCENT)));
-    // A crop held out at 20% stays held out at 50%: the larger part contains the smaller.
-    assert.ok(names.filter((n) => isHeldOut(n, CROP_HOLDOUT_PERCENT)).every((n) => isHeldOut(n, PHOTO_HOLDOUT_PERCENT)));
+    // A crop held out stays held out among the photos' larger held-out part (same buckets), and the
+    // crops' selection part lies inside the photos' held-out half: the two never share a bucket with training.
+    const cropHeld = names.filter((n) => splitOf(n, CROP_PARTITION) === 'heldout');
+    assert.ok(cropHeld.every((n) => splitOf(n, PHOTO_PARTITION) === 'heldout'));
+    assert.ok(names.filter((n) => splitOf(n, CROP_PARTITION) === 'selection').every((n) => bucketOf(n) >= 20 && bucketOf(n) < 30));
   });
 
   it('summarizes OCR outcomes: exact, among readings, time', () => {
