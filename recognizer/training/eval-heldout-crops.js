@@ -38,12 +38,6 @@ function parseArgs(argv) {
   return args;
 }
 
-/** The product's split (ops/bench/holdout), as extract-real-lines.js uses. */
-function isHeldOut(file) {
-  const { splitOf, CROP_PARTITION } = require(path.join(DIST, 'ops', 'bench', 'holdout.js'));
-  return splitOf(file, CROP_PARTITION) === 'heldout';
-}
-
 /** Greedy CTC with the geometric mean of the kept characters' probabilities as confidence. */
 function decode(probs, offset, steps, classes) {
   let text = '';
@@ -76,6 +70,8 @@ async function main() {
   const { TextRecognizer } = require(path.join(DIST, 'recognizer', 'ocr', 'text-recognizer.js'));
   const { toPlateReading } = require(path.join(DIST, 'recognizer', 'ocr', 'plate-reading.js'));
   const { scaleQuad } = require(path.join(DIST, 'recognizer', 'localize', 'quad-math.js'));
+  // The product's split, as extract-real-lines.js uses.
+  const { splitOf, CROP_PARTITION } = require(path.join(DIST, 'ops', 'bench', 'holdout.js'));
 
   const detector = new TextDetector(await loadModel('detector', { threads: 2 }), DEFAULT_DETECTOR_OPTIONS);
   const ppocr = new TextRecognizer(await loadModel('recognizer', { threads: 2 }));
@@ -86,7 +82,7 @@ async function main() {
     .trim()
     .split('\n')
     .map((l) => l.split(','))
-    .filter(([file]) => isHeldOut(file));
+    .filter(([file]) => splitOf(file, CROP_PARTITION) === 'heldout');
 
   const score = {};
   const tally = (key, ok) => {
