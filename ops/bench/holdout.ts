@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  * training, nor by the choice of a checkpoint); the next ones, where a set has them, are the
  * selection part (never trained on: training picks its checkpoint there, and recognizer
  * decisions are measured there); the rest is trained on.
- * recognizer/training (holdout.py, extract-real-lines.js) uses the same rule.
+ * recognizer/training (holdout.py, extract-real-lines.js) uses the same rule; a test runs
+ * holdout.py against this file.
  */
 export interface Partition {
   heldOutPercent: number;

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readCropLabels } from '../../../ops/bench/crop-labels';
 import { bucketOf, CROP_PARTITION, inSplit, PHOTO_PARTITION, splitOf, type Partition, type Split } from '../../../ops/bench/holdout';
 import { summarizeOcr, type CropOutcome } from '../../../ops/bench/ocr-bench';
 import { useTempDir } from '../../support/temp-dir';
+
+const TRAINING_DIR = path.resolve(__dirname, '../../../../recognizer/training');
 
 describe('plate crop labels and the held-out split', () => {
   const tmp = useTempDir();
@@ -60,6 +63,29 @@ describe('plate crop labels and the held-out split', () => {
     const cropHeld = names.filter((n) => splitOf(n, CROP_PARTITION) === 'heldout');
     assert.ok(cropHeld.every((n) => splitOf(n, PHOTO_PARTITION) === 'heldout'));
     assert.ok(names.filter((n) => splitOf(n, CROP_PARTITION) === 'selection').every((n) => bucketOf(n) >= 20 && bucketOf(n) < 30));
+  });
+
+  it('is the split the training scripts use (recognizer/training/holdout.py)', function () {
+    // Python cannot import the TypeScript rule, so holdout.py repeats it: both must put every
+    // name in the same part, or training would read crops the benchmarks hold out.
+    const names = [...Array.from({ length: 500 }, (_, i) => `plate${i}.png`), 'ak399.png', 'ak1165.png', '12c6cb72-3ea3-49e7-b381-e0cdfc5e8960.jpg', 'é-plaque.png'];
+    const script = [
+      'import json, sys',
+      `sys.path.insert(0, ${JSON.stringify(TRAINING_DIR)})`,
+      'import holdout',
+      'names = json.load(sys.stdin)',
+      'print(json.dumps({"crop": list(holdout.CROP_PARTITION), "photo": list(holdout.PHOTO_PARTITION),',
+      '  "splits": [[holdout.split_of(n, holdout.CROP_PARTITION), holdout.split_of(n, holdout.PHOTO_PARTITION)] for n in names]}))',
+    ].join('\n');
+    const run = spawnSync('python3', ['-c', script], { input: JSON.stringify(names), encoding: 'utf8' });
+    if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') this.skip();
+    assert.equal(run.status, 0, run.stderr);
+    const python = JSON.parse(run.stdout) as { crop: number[]; photo: number[]; splits: string[][] };
+    assert.deepEqual(python.crop, [CROP_PARTITION.heldOutPercent, CROP_PARTITION.selectionPercent]);
+    assert.deepEqual(python.photo, [PHOTO_PARTITION.heldOutPercent, PHOTO_PARTITION.selectionPercent]);
+    assert.deepEqual(python.splits, names.map((n) => [splitOf(n, CROP_PARTITION), splitOf(n, PHOTO_PARTITION)]));
+    // Not a vacuous match: the names fall in every part.
+    assert.deepEqual(new Set(python.splits.map(([crop]) => crop)), new Set(['heldout', 'selection', 'train']));
   });
 
   it('summarizes OCR outcomes: exact, among readings, time', () => {
