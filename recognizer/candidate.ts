@@ -13,7 +13,7 @@ export interface PlateCandidate {
   alternatives: { text: string; confidence: number }[];
   /** Where the plate is, in frame pixels. */
   quad: Quad;
-  /** The plate region as JPEG, rectified, for evidence and review. */
+  /** The plate region as JPEG, the frame's own pixels (not resampled), for evidence and review. */
   crop: Buffer;
 }
 

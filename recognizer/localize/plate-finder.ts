@@ -129,7 +129,9 @@ export class PlateFinder {
     const { cellThreshold, regionThreshold, minCells } = this.options;
     const bitmap = Buffer.alloc(w * h);
     for (let i = 0; i < prob.length; i++) bitmap[i] = prob[i] > cellThreshold ? 255 : 0;
-    const contours = new cv.Mat(bitmap, h, w, cv.CV_8UC1).findContours(cv.RETR_EXTERNAL, cv.CHAIN_APPROX_NONE);
+    const cells = new cv.Mat(bitmap, h, w, cv.CV_8UC1);
+    const contours = cells.findContours(cv.RETR_EXTERNAL, cv.CHAIN_APPROX_NONE);
+    cells.release();
     const found: FoundPlate[] = [];
     for (const contour of contours) {
       const box = contour.boundingRect();

@@ -3,7 +3,7 @@ import cv = require('../../drivers/opencv');
 import type { Quad } from '../../drivers/camera/geometry';
 import type { LoadedModel } from '../onnx-session';
 import { ort } from '../onnx-session';
-import { rectifyQuad } from '../localize/rectify';
+import { rectifyQuad, releaseMats } from '../localize/rectify';
 import { ctcGreedyDecode, type DecodedChar } from './ctc-decode';
 import { ctcLabels } from './ctc-labels';
 import { ctcView, type CtcView } from './ctc-vote';
@@ -22,7 +22,11 @@ export function platePixels(image: Mat, quads: Quad[]): Float32Array {
   const input = new Float32Array(quads.length * plane);
   quads.forEach((quad, n) => {
     // Frames are always decoded to BGR (recognizer/image-decode).
-    const data = rectifyQuad(image, quad, PLATE_OCR_WIDTH, PLATE_OCR_HEIGHT).cvtColor(cv.COLOR_BGR2GRAY).getData();
+    const warped = rectifyQuad(image, quad, PLATE_OCR_WIDTH, PLATE_OCR_HEIGHT);
+    const grey = warped.cvtColor(cv.COLOR_BGR2GRAY);
+    // getData copies the pixels out, so both Mats can go now.
+    const data = grey.getData();
+    releaseMats(warped, grey);
     const base = n * plane;
     for (let i = 0; i < plane; i++) input[base + i] = data[i] / 127.5 - 1;
   });
