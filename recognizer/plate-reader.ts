@@ -11,7 +11,6 @@ import { loadModel } from './onnx-session';
 import { DEFAULT_DETECTOR_OPTIONS, TextDetector, type TextBox } from './localize/text-detector';
 import { DEFAULT_PLATE_FINDER_OPTIONS, PlateFinder, type FoundPlate } from './localize/plate-finder';
 import { clampQuad, expandQuad, quadBand } from './localize/quad-math';
-import { releaseMats } from './localize/rectify';
 import { MotionGate, type MotionGateOptions } from './preprocess/motion-gate';
 import { WHOLE_FRAME, inFrame, isWholeFrame, roiPixels, validateRoi, type RegionOfInterest } from './preprocess/region-of-interest';
 import type { LineReader } from './ocr/line-reader';
@@ -231,7 +230,7 @@ function cropEvidence(image: Mat, quad: Quad, growX: number, growY: number): Buf
   try {
     return cv.imencode('.jpg', region, [cv.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY]);
   } finally {
-    releaseMats(region);
+    region.release();
   }
 }
 

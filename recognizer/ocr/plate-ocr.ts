@@ -3,7 +3,7 @@ import cv = require('../../drivers/opencv');
 import type { Quad } from '../../drivers/camera/geometry';
 import type { LoadedModel } from '../onnx-session';
 import { ort } from '../onnx-session';
-import { rectifyQuad, releaseMats } from '../localize/rectify';
+import { rectifyQuad } from '../localize/rectify';
 import { ctcGreedyDecode, type DecodedChar } from './ctc-decode';
 import { ctcLabels } from './ctc-labels';
 import { ctcView, type CtcView } from './ctc-vote';
@@ -24,9 +24,10 @@ export function platePixels(image: Mat, quads: Quad[]): Float32Array {
     // Frames are always decoded to BGR (recognizer/image-decode).
     const warped = rectifyQuad(image, quad, PLATE_OCR_WIDTH, PLATE_OCR_HEIGHT);
     const grey = warped.cvtColor(cv.COLOR_BGR2GRAY);
-    // getData copies the pixels out, so both Mats can go now.
+    // getData copies the pixels out, so both Mats can go now (rectifyQuad says why it matters).
     const data = grey.getData();
-    releaseMats(warped, grey);
+    warped.release();
+    grey.release();
     const base = n * plane;
     for (let i = 0; i < plane; i++) input[base + i] = data[i] / 127.5 - 1;
   });
