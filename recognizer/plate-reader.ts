@@ -223,10 +223,11 @@ export function oneReadingPerRegion(readings: PlateReading[]): PlateReading | nu
  * frame, not a copy: the perspective warp it replaces took about 0.3 ms a plate.
  */
 function cropEvidence(image: Mat, quad: Quad, growX: number, growY: number): Buffer {
-  const bounds = quadBounds(clampQuad(expandQuad(quad, growX, growY), image.cols, image.rows));
-  const x = Math.floor(bounds.x);
-  const y = Math.floor(bounds.y);
-  const region = image.getRegion(new cv.Rect(x, y, Math.min(image.cols, Math.ceil(bounds.x + bounds.width) + 1) - x, Math.min(image.rows, Math.ceil(bounds.y + bounds.height) + 1) - y));
+  const { x, y, width, height } = quadBounds(clampQuad(expandQuad(quad, growX, growY), image.cols, image.rows));
+  // clampQuad keeps the corners within the frame's last pixel, so the pixels from floor to ceil are all inside it.
+  const left = Math.floor(x);
+  const top = Math.floor(y);
+  const region = image.getRegion(new cv.Rect(left, top, Math.ceil(x + width) - left + 1, Math.ceil(y + height) - top + 1));
   try {
     return cv.imencode('.jpg', region, [cv.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY]);
   } finally {

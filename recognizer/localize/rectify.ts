@@ -19,4 +19,3 @@ export function rectifyQuad(image: Mat, quad: Quad, width: number, height: numbe
     transform.release();
   }
 }
-

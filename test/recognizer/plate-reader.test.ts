@@ -51,13 +51,13 @@ for (const [name, options] of [
         assert.ok(hit.confidence > 0 && hit.confidence <= 1);
         const crop = cv.imdecode(hit.crop);
         assert.ok(crop.cols > crop.rows, 'the evidence crop is a JPEG of a wide plate');
-        assert.ok(crop.cols >= quadBounds(hit.quad).width && crop.rows >= quadBounds(hit.quad).height, 'the crop holds the whole plate');
+        const plate = quadBounds(hit.quad);
+        assert.ok(crop.cols >= plate.width && crop.rows >= plate.height, 'the crop holds the whole plate');
         if (frame.image.kind === 'bgr') {
           // The camera's own pixels, not a resampled warp: the crop sits in the frame as it is, up to JPEG loss, around the plate.
           const mat = new cv.Mat(frame.image.pixels, frame.image.height, frame.image.width, cv.CV_8UC3);
           const match = mat.matchTemplate(crop, cv.TM_SQDIFF_NORMED).minMaxLoc();
           assert.ok(match.minVal < 0.005, `the crop matches the frame (${match.minVal})`);
-          const plate = quadBounds(hit.quad);
           assert.ok(match.minLoc.x <= plate.x && match.minLoc.y <= plate.y, 'at the plate');
           assert.ok(match.minLoc.x + crop.cols >= plate.x + plate.width && match.minLoc.y + crop.rows >= plate.y + plate.height, 'around the plate');
           evidenceChecked++;
