@@ -54,13 +54,6 @@ function requireDist(rel) {
   return require(file);
 }
 
-/** Deterministic split: the same file is always in the same part ('heldout', 'selection' or 'train'). */
-function splitOf(file) {
-  // The product's benchmark split (`sightline bench ocr --split ...`), so both agree.
-  const { splitOf: split, CROP_PARTITION } = requireDist('ops/bench/holdout.js');
-  return split(file, CROP_PARTITION);
-}
-
 function normalizePlate(text) {
   return text.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
@@ -102,6 +95,9 @@ async function main() {
   const { TextRecognizer } = requireDist('recognizer/ocr/text-recognizer.js');
   const { toPlateReading } = requireDist('recognizer/ocr/plate-reading.js');
   const { quadSize, scaleQuad } = requireDist('recognizer/localize/quad-math.js');
+  // The product's benchmark split (`sightline bench ocr --split ...`), so both agree: the same file
+  // is always in the same part ('heldout', 'selection' or 'train').
+  const { splitOf, CROP_PARTITION } = requireDist('ops/bench/holdout.js');
 
   const sessionOptions = { threads: 2 };
   const detector = new TextDetector(await loadModel('detector', sessionOptions), DEFAULT_DETECTOR_OPTIONS);
@@ -115,7 +111,7 @@ async function main() {
   const counts = { train: { crops: 0, lines: 0 }, selection: { crops: 0, lines: 0 }, heldout: { crops: 0, lines: 0 } };
 
   for (const [n, entry] of entries.entries()) {
-    const split = splitOf(entry.file);
+    const split = splitOf(entry.file, CROP_PARTITION);
     counts[split].crops++;
     const imagePath = path.join(args.crops, entry.file);
     let image;
