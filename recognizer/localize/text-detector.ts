@@ -115,6 +115,7 @@ export class TextDetector {
     const { w, h } = inputSize(image.cols, image.rows, this.options.longSide);
     const resized = image.resize(h, w, 0, 0, cv.INTER_AREA);
     const tensor = new ort.Tensor('float32', toPlanar(resized.getData(), w, h), [1, 3, h, w]);
+    resized.release();
     return { tensor, w, h, sx: image.cols / w, sy: image.rows / h };
   }
 
@@ -134,7 +135,9 @@ export class TextDetector {
     const { pixelThreshold, boxThreshold, unclipRatio, minSide } = this.options;
     const bitmap = Buffer.alloc(w * h);
     for (let i = 0; i < prob.length; i++) bitmap[i] = prob[i] > pixelThreshold ? 255 : 0;
-    const contours = new cv.Mat(bitmap, h, w, cv.CV_8UC1).findContours(cv.RETR_LIST, cv.CHAIN_APPROX_SIMPLE);
+    const map = new cv.Mat(bitmap, h, w, cv.CV_8UC1);
+    const contours = map.findContours(cv.RETR_LIST, cv.CHAIN_APPROX_SIMPLE);
+    map.release();
     const boxes: TextBox[] = [];
     for (const contour of contours) {
       if (contour.numPoints < 4) continue;

@@ -58,6 +58,12 @@ export class TextRecognizer implements LineReader {
   }
 
   async readLines(image: Mat, quads: Quad[]): Promise<DecodedChar[][]> {
-    return this.read(this.cropLines(image, quads));
+    const lines = this.cropLines(image, quads);
+    try {
+      return await this.read(lines);
+    } finally {
+      // Released at once rather than left to the collector (see rectifyQuad).
+      for (const line of lines) line.release();
+    }
   }
 }

@@ -122,7 +122,7 @@ async function main() {
           const r = decode(out.data, n * steps * classes, steps, classes);
           if (r.text.length >= MIN_PLATE_CHARS && r.text.length <= MAX_PLATE_CHARS && r.confidence > bestOurs.confidence) bestOurs = r;
         });
-        const pp = await ppocr.read(ppocr.cropLines(image, lines));
+        const pp = await ppocr.readLines(image, lines);
         pp.forEach((chars) => {
           const r = toPlateReading(chars);
           if (r.text.length >= MIN_PLATE_CHARS && r.text.length <= MAX_PLATE_CHARS && r.confidence > bestPp.confidence) bestPp = r;

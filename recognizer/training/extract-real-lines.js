@@ -138,7 +138,7 @@ async function main() {
         rejected.push(`${entry.file},${entry.label},${split},${scale},no plausible line among ${boxes.length} boxes`);
         continue;
       }
-      const readings = await recognizer.read(recognizer.cropLines(image, plausible.map((b) => b.quad)));
+      const readings = await recognizer.readLines(image, plausible.map((b) => b.quad));
       let best = null;
       readings.forEach((chars, i) => {
         const text = toPlateReading(chars).text;

@@ -13,6 +13,7 @@ import { expandQuad } from '../../recognizer/localize/quad-math';
 import type { Quad } from '../../drivers/camera/geometry';
 import { TextDetector } from '../../recognizer/localize/text-detector';
 import { PlateOcr } from '../../recognizer/ocr/plate-ocr';
+import { TextRecognizer } from '../../recognizer/ocr/text-recognizer';
 import { RecognizerError } from '../../recognizer/recognizer-error';
 import { DEFAULT_MANIFEST_PATH, readManifest, resolveModelFile } from '../../recognizer/model-manifest';
 import { useTempDir } from '../support/temp-dir';
@@ -254,6 +255,21 @@ describe('PlateReader text-line fallback', () => {
     const result = await withFallback.read(plateFrame.image);
     const sure = result.candidates.some((c) => c.confidence >= 0.85);
     assert.equal(locate.callCount, sure ? 1 : 2, sure ? 'a confident read: no fallback' : 'no confident read: fallback');
+  });
+});
+
+describe('PlateReader text-line path', () => {
+  afterEach(() => sinon.restore());
+
+  it('releases each line crop once the general recognizer has read it', async () => {
+    const read = sinon.spy(TextRecognizer.prototype, 'read');
+    const reader = await PlateReader.load({ threads: 1, localizer: 'text', ocr: 'general' });
+    const [frame] = await framesWithPlates(1);
+    await reader.read(frame.image);
+    const crops = read.getCalls().flatMap((call) => call.args[0]);
+    assert.ok(crops.length > 0, 'the frame has plate-like lines to read');
+    // A released Mat is empty: its pixels went back at once, not when V8 next collects.
+    assert.deepEqual(crops.map((mat) => mat.empty), crops.map(() => 1));
   });
 });
 
