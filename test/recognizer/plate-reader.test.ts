@@ -8,6 +8,7 @@ import { PlateFormatRules } from '../../firmware/pipeline/plate-format';
 import { rankCandidates } from '../../firmware/pipeline/format-candidates';
 import sinon from 'sinon';
 import { doubtViews, PLATE_BANDS, PLATE_WIDE_VIEWS, PlateReader } from '../../recognizer/plate-reader';
+import { FOUND_PLATE_OCR_MODELS } from '../../recognizer/found-plate-ocr-models';
 import { PlateFinder } from '../../recognizer/localize/plate-finder';
 import { expandQuad } from '../../recognizer/localize/quad-math';
 import type { Quad } from '../../drivers/camera/geometry';
@@ -280,7 +281,7 @@ describe('PlateReader plate OCR models', () => {
     const shipped = readManifest();
     const dir = path.dirname(DEFAULT_MANIFEST_PATH);
     const models: Record<string, unknown> = {};
-    for (const name of ['plateFinder', 'plateOcr', 'plateOcrLines', 'plateOcrSeed7']) {
+    for (const name of ['plateFinder', ...FOUND_PLATE_OCR_MODELS]) {
       const entry = shipped.models[name];
       copyFileSync(resolveModelFile(entry, dir, name), path.join(tmp(), entry.file));
       models[name] = entry;

@@ -57,7 +57,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config.camera.video, { path: null, realtime: true, loop: false });
     assert.deepEqual(config.camera.reconnect, { initialDelayMs: 500, maxDelayMs: 30000 });
     assert.deepEqual(config.recognizer, {
-      workers: 'auto', threadsPerWorker: 1, detectLongSide: 960, localizer: 'finder', finderLongSide: 640, textFallbackBelow: 0, plateOcrModels: 3,
+      workers: 'auto', threadsPerWorker: 1, detectLongSide: 960, localizer: 'finder', finderLongSide: 640, textFallbackBelow: 0, plateOcrModels: 4,
       wideViews: true, minConfidence: 0.5, ocr: 'both',
       roi: { x: 0, y: 0, width: 1, height: 1 },
       motionGate: { enabled: true, levelThreshold: 12, minChangedPercent: 0.2, heartbeatMs: 500 },
