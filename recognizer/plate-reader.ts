@@ -14,7 +14,7 @@ import { clampQuad, expandQuad, quadBand } from './localize/quad-math';
 import { MotionGate, type MotionGateOptions } from './preprocess/motion-gate';
 import { WHOLE_FRAME, inFrame, isWholeFrame, roiPixels, validateRoi, type RegionOfInterest } from './preprocess/region-of-interest';
 import type { LineReader } from './ocr/line-reader';
-import { PlateOcr, platePixels } from './ocr/plate-ocr';
+import { PLATE_OCR_HEIGHT, PLATE_OCR_WIDTH, PlateOcr, platePixels } from './ocr/plate-ocr';
 import type { DecodedChar } from './ocr/ctc-decode';
 import { TextRecognizer } from './ocr/text-recognizer';
 import { MAX_ALTERNATIVES, toPlateReading, type PlateReading } from './ocr/plate-reading';
@@ -131,6 +131,13 @@ export const PLATE_WIDE_VIEWS: readonly { grow: number; from: number; to: number
  * crops and the dev photos' training half, as-is and at half size.
  */
 const SETTLED_CHAR_CONFIDENCE = 0.9;
+/**
+ * How many plate OCR models (the first of FOUND_PLATE_OCR_MODELS) read every plate whole and
+ * decide whether it is settled; the others read only plates in doubt, whole and in every extra
+ * view. Where more models must agree fewer plates settle, and a plate in doubt costs about three
+ * times a settled one.
+ */
+export const SETTLING_PLATE_OCRS = 3;
 /**
  * Plate OCR views per model run. onnxruntime's arena keeps the memory of the largest batch a
  * session ever ran, and a frame can hold 6 plates in doubt with 4 views each.
@@ -400,24 +407,34 @@ export class PlateReader {
   }
 
   /**
-   * Each found plate read whole by every plate OCR model (batched, runPlateOcrs);
+   * Each found plate read whole by the settling plate OCR models (SETTLING_PLATE_OCRS);
    * the plates whose whole view leaves doubt (SETTLED_CHAR_CONFIDENCE) are read again in
-   * doubtViews (wide views with `widen`), and each plate's views vote by their CTC probabilities
-   * (voteCtcViews).
+   * doubtViews (wide views with `widen`) by every model, and whole by the models that read only
+   * plates in doubt; each plate's views vote by their CTC probabilities (voteCtcViews).
    */
   private async readPlates(mat: Mat, plates: FoundPlate[], widen: boolean): Promise<PlateCandidate[]> {
     if (plates.length === 0) return [];
     if (this.plateOcrs.length === 0) throw new RecognizerError('MODEL_MISSING', 'plate reader: reading whole plates needs the plate OCR (localizer: finder)');
     const labels = this.plateOcrs[0].classLabels;
-    const whole = await this.runPlateOcrs(mat, plates.map((p) => p.quad));
+    const settling = this.plateOcrs.slice(0, SETTLING_PLATE_OCRS);
+    const doubtOnly = this.plateOcrs.slice(SETTLING_PLATE_OCRS);
+    const whole = await this.readPrepared(platePixels(mat, plates.map((p) => p.quad)), plates.length, settling);
     const inDoubt = plates.map((_, i) => i).filter((i) => !viewsAgreeSurely(whole.map((views) => views[i]), SETTLED_CHAR_CONFIDENCE));
+    // Warped once: the plates in doubt whole (for doubtOnly), then their extra views.
     const moreViews = inDoubt.map((i) => doubtViews(plates[i].quad, widen));
-    const more = await this.runPlateOcrs(mat, moreViews.flat());
+    const wholeAgain = doubtOnly.length > 0 ? inDoubt.map((i) => plates[i].quad) : [];
+    const pixels = platePixels(mat, [...wholeAgain, ...moreViews.flat()]);
+    const plane = PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH;
+    const more = await this.readPrepared(pixels.subarray(wholeAgain.length * plane), moreViews.flat().length, settling);
+    const second = await this.readPrepared(pixels, wholeAgain.length + moreViews.flat().length, doubtOnly);
     // Every plate in doubt has as many views: plate k's are at k * each in every model's list.
     const each = moreViews[0]?.length ?? 0;
     return plates.flatMap((plate, i) => {
       const k = inDoubt.indexOf(i);
-      const extra = k < 0 ? [] : more.flatMap((v) => v.slice(k * each, (k + 1) * each));
+      const extra = k < 0 ? [] : [
+        ...more.flatMap((v) => v.slice(k * each, (k + 1) * each)),
+        ...second.flatMap((v) => [v[k], ...v.slice(inDoubt.length + k * each, inDoubt.length + (k + 1) * each)]),
+      ];
       const reading = voteCtcViews([...whole.map((v) => v[i]), ...extra], labels);
       if (!reading || !isPlausibleReading(reading, this.options.minConfidence)) return [];
       return [{ ...reading, quad: plate.quad, crop: cropEvidence(mat, plate.quad, PLATE_CROP_GROW, PLATE_CROP_GROW) }];
@@ -425,17 +442,19 @@ export class PlateReader {
   }
 
   /**
-   * The quads warped once and read by each plate OCR model in batches of at most
-   * MAX_OCR_BATCH: per model, one CTC view per quad. One model after the other: a worker is sized
-   * to one core, and concurrent runs would each take an onnxruntime thread of their own.
+   * Views prepared by platePixels read by each of `models` in batches of at most MAX_OCR_BATCH:
+   * per model, one CTC view per quad. One model after the other: a worker is sized to one core,
+   * and concurrent runs would each take an onnxruntime thread of their own.
    */
-  private async runPlateOcrs(mat: Mat, quads: Quad[]): Promise<CtcView[][]> {
-    if (quads.length === 0) return [];
-    const perModel: CtcView[][] = this.plateOcrs.map(() => []);
-    for (let from = 0; from < quads.length; from += MAX_OCR_BATCH) {
-      const batch = quads.slice(from, from + MAX_OCR_BATCH);
-      const input = platePixels(mat, batch);
-      for (const [m, ocr] of this.plateOcrs.entries()) perModel[m].push(...(await ocr.runPrepared(input, batch.length)));
+  private async readPrepared(pixels: Float32Array, count: number, models: PlateOcr[]): Promise<CtcView[][]> {
+    const perModel: CtcView[][] = models.map(() => []);
+    if (models.length === 0) return perModel;
+    const plane = PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH;
+    for (let from = 0; from < count; from += MAX_OCR_BATCH) {
+      const n = Math.min(MAX_OCR_BATCH, count - from);
+      // A copy of just this batch's views: the tensor then owns exactly the data it reads.
+      const batch = pixels.slice(from * plane, (from + n) * plane);
+      for (const [m, ocr] of models.entries()) perModel[m].push(...(await ocr.runPrepared(batch, n)));
     }
     return perModel;
   }

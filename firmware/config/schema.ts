@@ -310,7 +310,7 @@ const recognizer = section({
   plateOcrModels: intIn(1, FOUND_PLATE_OCR_MODELS.length)
     .default(FOUND_PLATE_OCR_MODELS.length)
     .describe(
-      'With the finder: how many plate OCR models read each found plate, their views voting by CTC probability. 4 = plate-ocr, plate-ocr-lines, plate-ocr-seed7 and plate-ocr-seed11 (most plates read exactly; each model adds about 0.3 ms per plate view); 3, 2 = the first three, the first two; 1 = plate-ocr alone (fastest, for a slow board).',
+      'With the finder: how many plate OCR models read each found plate, their views voting by CTC probability. 4 = plate-ocr, plate-ocr-lines, plate-ocr-seed7 and plate-ocr-seed11, the last only for plates the first three leave in doubt (most plates read exactly; each model adds about 0.3 ms per plate view); 3, 2 = the first three, the first two; 1 = plate-ocr alone (fastest, for a slow board).',
     ),
   wideViews: flag()
     .default(true)

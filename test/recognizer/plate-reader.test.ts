@@ -7,7 +7,7 @@ import { boxIoU, quadBounds } from '../../drivers/camera/geometry';
 import { PlateFormatRules } from '../../firmware/pipeline/plate-format';
 import { rankCandidates } from '../../firmware/pipeline/format-candidates';
 import sinon from 'sinon';
-import { doubtViews, PLATE_BANDS, PLATE_WIDE_VIEWS, PlateReader } from '../../recognizer/plate-reader';
+import { doubtViews, PLATE_BANDS, PLATE_WIDE_VIEWS, PlateReader, SETTLING_PLATE_OCRS } from '../../recognizer/plate-reader';
 import { FOUND_PLATE_OCR_MODELS } from '../../recognizer/found-plate-ocr-models';
 import { PlateFinder } from '../../recognizer/localize/plate-finder';
 import { expandQuad } from '../../recognizer/localize/quad-math';
@@ -105,22 +105,25 @@ for (const [name, options] of [
 });
 
 describe('PlateReader.readPlateImage: a crop that is one plate', () => {
-  it('reads each plate whole with every configured model, and its bands only when the whole view leaves doubt', async () => {
+  it('reads each plate whole with the settling models, and only when that leaves doubt in bands with every model and whole with the rest', async () => {
     const run = sinon.spy(PlateOcr.prototype, 'runPrepared');
     try {
       const blank = cv.imencode('.png', new cv.Mat(40, 120, cv.CV_8UC3, [200, 200, 200]));
-      for (const models of [1, 2, 3]) {
+      const batchesFor = (models: number, inDoubt: boolean) => {
+        const settling = Math.min(models, SETTLING_PLATE_OCRS);
+        // Whole: one view per settling model; in doubt: three bands per settling model, the whole and three bands per other model.
+        return [...Array(settling).fill(1), ...(inDoubt ? [...Array(settling).fill(3), ...Array(models - settling).fill(4)] : [])];
+      };
+      for (let models = 1; models <= FOUND_PLATE_OCR_MODELS.length; models++) {
         const reader = await PlateReader.load({ threads: 1, plateOcrModels: models });
         run.resetHistory();
         await reader.readPlateImage({ kind: 'encoded', name: 'p.png', bytes: blank });
-        // Nothing to read: the whole view settles nothing, so the three bands follow, each stage one batch per model.
-        assert.deepEqual(
-          run.getCalls().map((call) => call.args[1]),
-          [...Array(models).fill(1), ...Array(models).fill(3)],
-        );
+        // Nothing to read: the whole view settles nothing, so the bands follow.
+        assert.deepEqual(run.getCalls().map((call) => call.args[1]), batchesFor(models, true), `${models} models`);
       }
-      // A clear synthetic plate is settled by its whole view: one batch per model, no band is read.
-      const allModels = 3;
+      assert.ok(FOUND_PLATE_OCR_MODELS.length > SETTLING_PLATE_OCRS, 'some model reads only plates in doubt');
+      // A clear synthetic plate is settled by its whole view: no band is read, and the other models read nothing.
+      const allModels = FOUND_PLATE_OCR_MODELS.length;
       const reader = await PlateReader.load({ threads: 1, plateOcrModels: allModels });
       let settled = 0;
       let banded = 0;
@@ -134,9 +137,10 @@ describe('PlateReader.readPlateImage: a crop that is one plate', () => {
           const crop = mat.getRegion(new cv.Rect(Math.round(b.x), Math.round(b.y), Math.round(b.width), Math.round(b.height)));
           run.resetHistory();
           const result = await reader.readPlateImage({ kind: 'encoded', name: 'crop.png', bytes: cv.imencode('.png', crop) });
-          if (run.callCount === allModels) settled += result.candidates[0]?.text === truth.text ? 1 : 0;
-          else if (run.callCount === 2 * allModels) banded++;
-          else assert.fail(`${truth.text}: ${run.callCount} plate OCR batches, expected ${allModels} (whole) or ${2 * allModels} (whole, then bands)`);
+          const batches = run.getCalls().map((call) => call.args[1]);
+          if (batches.join() === batchesFor(allModels, false).join()) settled += result.candidates[0]?.text === truth.text ? 1 : 0;
+          else if (batches.join() === batchesFor(allModels, true).join()) banded++;
+          else assert.fail(`${truth.text}: plate OCR batches ${batches.join()}, expected ${batchesFor(allModels, false).join()} (whole) or ${batchesFor(allModels, true).join()} (whole, then bands)`);
         }
       }
       assert.ok(settled > 0, `some synthetic plate settled and read right by its whole view (${settled}; ${banded} read in bands too)`);
@@ -232,6 +236,15 @@ describe('PlateReader wide views of a found plate in doubt', () => {
     // Whole views: one run a model; the 8 extra views: 6, then 2, a model (onnxruntime keeps the
     // memory of the largest batch it ran).
     assert.deepEqual(run.getCalls().map((call) => call.args[1]), [2, 2, 6, 6, 2, 2]);
+
+    // With every model: the settling ones as above, then the others read both plates whole and
+    // in their extra views, 10 views in runs of 6 and 4.
+    const everyModel = await PlateReader.load({ threads: 1, plateOcrModels: FOUND_PLATE_OCR_MODELS.length });
+    run.resetHistory();
+    await everyModel.read({ kind: 'bgr', width: 360, height: 240, pixels: blank.getData() });
+    const others = FOUND_PLATE_OCR_MODELS.length - SETTLING_PLATE_OCRS;
+    const settling = (n: number) => Array(SETTLING_PLATE_OCRS).fill(n);
+    assert.deepEqual(run.getCalls().map((call) => call.args[1]), [...settling(2), ...settling(6), ...settling(2), ...Array(others).fill([6, 4]).flat()]);
   });
 });
 
