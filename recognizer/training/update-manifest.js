@@ -103,11 +103,11 @@ function plateOcrEntry(args, dir) {
     source:
       (lines
         ? `Sightline plate OCR, line model (${retrain}): trained on synthetic lines and real text-detector line crops only, no whole-plate or street-photo views; ` +
-          'same network, input and charset as plateOcr; found plates are read by every plate OCR model, whose errors differ. '
+          'same network, input and charset as plateOcr; found plates are read by several plate OCR models (recognizer/found-plate-ocr-models.ts), whose errors differ. '
         : primary
           ? 'Sightline plate OCR: a small CNN + CTC line reader (softmax included) trained in this repository by recognizer/training/train.sh. '
           : `Sightline plate OCR, seed ${report.seed}: plateOcr's recipe (${retrain}) from another seed, so other synthetic data, augmentation and initial weights; ` +
-            'same network, input and charset as plateOcr; found plates are read by every plate OCR model, whose errors differ. ') +
+            'same network, input and charset as plateOcr; found plates are read by several plate OCR models (recognizer/found-plate-ocr-models.ts), whose errors differ. ') +
       'Input: the detector line quad warped to 128x32 (stretched), grey 0.299R+0.587G+0.114B, v/127.5-1.',
     training: {
       data:
