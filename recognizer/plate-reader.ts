@@ -144,6 +144,15 @@ export const SETTLING_PLATE_OCRS = 3;
  */
 const MAX_OCR_BATCH = 6;
 
+/** The prepared views of the plates `picked` from `whole` (platePixels, one plane each), followed by `extra`. */
+function wholeThenExtra(whole: Float32Array, picked: number[], extra: Float32Array): Float32Array {
+  const plane = PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH;
+  const out = new Float32Array(picked.length * plane + extra.length);
+  picked.forEach((i, k) => out.set(whole.subarray(i * plane, (i + 1) * plane), k * plane));
+  out.set(extra, picked.length * plane);
+  return out;
+}
+
 /** The bands read beside PLATE_WIDE_VIEWS: all but the narrowest (doubtViews). */
 const WIDENED_PLATE_BANDS = PLATE_BANDS.slice(0, 2);
 
@@ -418,15 +427,15 @@ export class PlateReader {
     const labels = this.plateOcrs[0].classLabels;
     const settling = this.plateOcrs.slice(0, SETTLING_PLATE_OCRS);
     const doubtOnly = this.plateOcrs.slice(SETTLING_PLATE_OCRS);
-    const whole = await this.readPrepared(platePixels(mat, plates.map((p) => p.quad)), plates.length, settling);
+    const wholePixels = platePixels(mat, plates.map((p) => p.quad));
+    const whole = await this.readPrepared(wholePixels, plates.length, settling);
     const inDoubt = plates.map((_, i) => i).filter((i) => !viewsAgreeSurely(whole.map((views) => views[i]), SETTLED_CHAR_CONFIDENCE));
-    // Warped once: the plates in doubt whole (for doubtOnly), then their extra views.
     const moreViews = inDoubt.map((i) => doubtViews(plates[i].quad, widen));
-    const wholeAgain = doubtOnly.length > 0 ? inDoubt.map((i) => plates[i].quad) : [];
-    const pixels = platePixels(mat, [...wholeAgain, ...moreViews.flat()]);
-    const plane = PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH;
-    const more = await this.readPrepared(pixels.subarray(wholeAgain.length * plane), moreViews.flat().length, settling);
-    const second = await this.readPrepared(pixels, wholeAgain.length + moreViews.flat().length, doubtOnly);
+    const extraViews = moreViews.flat();
+    const extraPixels = platePixels(mat, extraViews);
+    const more = await this.readPrepared(extraPixels, extraViews.length, settling);
+    // The doubt-only models read the plates in doubt whole (the first pass's pixels, not warped again), then their extra views.
+    const second = doubtOnly.length === 0 ? [] : await this.readPrepared(wholeThenExtra(wholePixels, inDoubt, extraPixels), inDoubt.length + extraViews.length, doubtOnly);
     // Every plate in doubt has as many views: plate k's are at k * each in every model's list.
     const each = moreViews[0]?.length ?? 0;
     return plates.flatMap((plate, i) => {
