@@ -461,8 +461,8 @@ export class PlateReader {
     const plane = PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH;
     for (let from = 0; from < count; from += MAX_OCR_BATCH) {
       const n = Math.min(MAX_OCR_BATCH, count - from);
-      // A copy of just this batch's views: the tensor then owns exactly the data it reads.
-      const batch = pixels.slice(from * plane, (from + n) * plane);
+      // A view, not a copy: onnxruntime-node reads a typed array from its byteOffset (test/recognizer/plate-ocr.test.ts).
+      const batch = pixels.subarray(from * plane, (from + n) * plane);
       for (const [m, ocr] of models.entries()) perModel[m].push(...(await ocr.runPrepared(batch, n)));
     }
     return perModel;
