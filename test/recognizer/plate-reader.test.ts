@@ -104,9 +104,37 @@ for (const [name, options] of [
   });
 });
 
+/**
+ * PlateOcr.runPrepared as the models run it, except that every view reads two unsure characters:
+ * whatever the pixels, each region is a possible plate left in doubt.
+ */
+function everyViewInDoubt(): sinon.SinonStub {
+  const real = PlateOcr.prototype.runPrepared;
+  return sinon.stub(PlateOcr.prototype, 'runPrepared').callsFake(async function (this: PlateOcr, input: Float32Array, count: number) {
+    const views = await real.call(this, input, count);
+    return views.map((view) => ({ ...view, reading: { text: 'AB', confidence: 0.5, charConfidences: [0.5, 0.5], alternatives: [] } }));
+  });
+}
+
 describe('PlateReader.readPlateImage: a crop that is one plate', () => {
-  it('reads each plate whole with the settling models, and only when that leaves doubt in bands with every model and whole with the rest', async () => {
+  afterEach(() => sinon.restore());
+
+  it('reads a region again in more views only where some settling model read it as characters', async () => {
+    const blank = cv.imencode('.png', new cv.Mat(40, 120, cv.CV_8UC3, [200, 200, 200]));
     const run = sinon.spy(PlateOcr.prototype, 'runPrepared');
+    const reader = await PlateReader.load({ threads: 1 });
+    const result = await reader.readPlateImage({ kind: 'encoded', name: 'p.png', bytes: blank });
+    // No model reads a character in blank grey: the whole views alone, and no candidate.
+    assert.deepEqual(run.getCalls().map((call) => call.args[1]), Array(SETTLING_PLATE_OCRS).fill(1));
+    assert.deepEqual(result.candidates, []);
+    run.restore();
+    const unsure = everyViewInDoubt();
+    await reader.readPlateImage({ kind: 'encoded', name: 'p.png', bytes: blank });
+    assert.ok(unsure.callCount > SETTLING_PLATE_OCRS, `read as unsure characters, the same crop is read in more views (${unsure.callCount} runs)`);
+  });
+
+  it('reads each plate whole with the settling models, and only when that leaves doubt in bands with every model and whole with the rest', async () => {
+    let run = sinon.spy(PlateOcr.prototype, 'runPrepared');
     try {
       const blank = cv.imencode('.png', new cv.Mat(40, 120, cv.CV_8UC3, [200, 200, 200]));
       const batchesFor = (models: number, inDoubt: boolean) => {
@@ -114,13 +142,17 @@ describe('PlateReader.readPlateImage: a crop that is one plate', () => {
         // Whole: one view per settling model; in doubt: three bands per settling model, the whole and three bands per other model.
         return [...Array(settling).fill(1), ...(inDoubt ? [...Array(settling).fill(3), ...Array(models - settling).fill(4)] : [])];
       };
+      run.restore();
+      const unsure = everyViewInDoubt();
       for (let models = 1; models <= FOUND_PLATE_OCR_MODELS.length; models++) {
         const reader = await PlateReader.load({ threads: 1, plateOcrModels: models });
-        run.resetHistory();
+        unsure.resetHistory();
         await reader.readPlateImage({ kind: 'encoded', name: 'p.png', bytes: blank });
-        // Nothing to read: the whole view settles nothing, so the bands follow.
-        assert.deepEqual(run.getCalls().map((call) => call.args[1]), batchesFor(models, true), `${models} models`);
+        // Every view unsure: the whole view settles nothing, so the bands follow.
+        assert.deepEqual(unsure.getCalls().map((call) => call.args[1]), batchesFor(models, true), `${models} models`);
       }
+      unsure.restore();
+      run = sinon.spy(PlateOcr.prototype, 'runPrepared');
       assert.ok(FOUND_PLATE_OCR_MODELS.length > SETTLING_PLATE_OCRS, 'some model reads only plates in doubt');
       // A clear synthetic plate is settled by its whole view: no band is read, and the other models read nothing.
       const allModels = FOUND_PLATE_OCR_MODELS.length;
@@ -224,13 +256,13 @@ describe('PlateReader wide views of a found plate in doubt', () => {
   });
 
   it('reads each found plate in doubt in four extra views, at most six views a model run', async () => {
-    const run = sinon.spy(PlateOcr.prototype, 'runPrepared');
+    const run = everyViewInDoubt();
     const reader = await PlateReader.load({ threads: 1, plateOcrModels: 2 });
     sinon.stub(PlateFinder.prototype, 'locate').resolves([
       { quad: [{ x: 10, y: 10 }, { x: 130, y: 10 }, { x: 130, y: 50 }, { x: 10, y: 50 }], score: 1, width: 120, height: 40 },
       { quad: [{ x: 200, y: 100 }, { x: 320, y: 100 }, { x: 320, y: 140 }, { x: 200, y: 140 }], score: 1, width: 120, height: 40 },
     ]);
-    // Blank grey: nothing settles, so both plates are in doubt.
+    // Every view reads two unsure characters: both plates are in doubt.
     const blank = new cv.Mat(240, 360, cv.CV_8UC3, [128, 128, 128]);
     await reader.read({ kind: 'bgr', width: 360, height: 240, pixels: blank.getData() });
     // Whole views: one run a model; the 8 extra views: 6, then 2, a model (onnxruntime keeps the
