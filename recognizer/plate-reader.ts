@@ -253,10 +253,10 @@ function cropEvidence(image: Mat, quad: Quad, growX: number, growY: number): Buf
 
 /**
  * Whether a found region's whole views read like a plate to at least one settling model (two
- * characters or more). The finder's extra regions that no model reads a character in (bumpers,
- * grilles, lights) are not read again in more views: on the dev photos' training half such regions
- * made up most of the slowest photos' OCR (us7.jpg: 5 of 6 regions, 120 views read), and no plate
- * on the decision sets was read from them.
+ * characters or more; fewer could never make a plausible reading). The finder's extra regions
+ * that no model reads so (bumpers, grilles, lights) are not read again in more views: on the dev
+ * photos' training half they made up most of the slowest photos' OCR (us7.jpg: 5 of 6 regions
+ * read nothing, 120 views read in all), and no plate on the decision sets was read from them.
  */
 function mayBePlate(wholeViews: CtcView[]): boolean {
   return wholeViews.some((view) => view.reading.text.length >= MIN_PLATE_CHARS);
@@ -441,7 +441,10 @@ export class PlateReader {
     const doubtOnly = this.plateOcrs.slice(SETTLING_PLATE_OCRS);
     const wholePixels = platePixels(mat, plates.map((p) => p.quad));
     const whole = await this.readPrepared(wholePixels, plates.length, settling);
-    const inDoubt = plates.map((_, i) => i).filter((i) => mayBePlate(whole.map((views) => views[i])) && !viewsAgreeSurely(whole.map((views) => views[i]), SETTLED_CHAR_CONFIDENCE));
+    const inDoubt = plates.map((_, i) => i).filter((i) => {
+      const wholeViews = whole.map((views) => views[i]);
+      return mayBePlate(wholeViews) && !viewsAgreeSurely(wholeViews, SETTLED_CHAR_CONFIDENCE);
+    });
     const moreViews = inDoubt.map((i) => doubtViews(plates[i].quad, widen));
     const extraViews = moreViews.flat();
     const extraPixels = platePixels(mat, extraViews);
