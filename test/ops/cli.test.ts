@@ -5,7 +5,7 @@ import cv = require('../../drivers/opencv');
 import { SqliteReadStore } from '../../firmware/store/sqlite-read-store';
 import { lastJson, runCli } from '../support/run-cli';
 import { CROP_PARTITION, splitOf } from '../../ops/bench/holdout';
-import { framesWithPlates } from '../support/synthetic-frames';
+import { framesWithPlates, platesInView } from '../support/synthetic-frames';
 import { useTempDir } from '../support/temp-dir';
 
 function writeConfig(dir: string, yaml: string): string {
@@ -207,16 +207,10 @@ describe('sightline command line (real processes)', function () {
     const dir = path.join(tmp(), 'crops');
     mkdirSync(dir);
     const rows: string[] = [];
-    for (const frame of await framesWithPlates(10, { width: 1280, height: 720 })) {
-      if (frame.image.kind !== 'bgr') continue;
-      const mat = new cv.Mat(frame.image.pixels, frame.image.height, frame.image.width, cv.CV_8UC3);
-      for (const t of frame.truth ?? []) {
-        const b = t.box;
-        if (b.x < 0 || b.y < 0 || b.x + b.width > mat.cols || b.y + b.height > mat.rows) continue;
-        const name = `p${rows.length}.png`;
-        cv.imwrite(path.join(dir, name), mat.getRegion(new cv.Rect(Math.round(b.x), Math.round(b.y), Math.round(b.width), Math.round(b.height))));
-        rows.push(`${name},xx,${t.text}`);
-      }
+    for (const { mat, truth, rect } of platesInView(await framesWithPlates(10, { width: 1280, height: 720 }))) {
+      const name = `p${rows.length}.png`;
+      cv.imwrite(path.join(dir, name), mat.getRegion(rect));
+      rows.push(`${name},xx,${truth.text}`);
     }
     assert.ok(rows.length >= 5);
     writeFileSync(path.join(dir, 'groundtruth.csv'), rows.join('\n') + '\n');

@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
-import cv = require('../../drivers/opencv');
-import type { Quad } from '../../drivers/camera/geometry';
 import { loadModel } from '../../recognizer/onnx-session';
 import { PLATE_OCR_HEIGHT, PLATE_OCR_WIDTH, PlateOcr, platePixels } from '../../recognizer/ocr/plate-ocr';
-import { framesWithPlates } from '../support/synthetic-frames';
+import { framesWithPlates, platesInView } from '../support/synthetic-frames';
 
 describe('PlateOcr (real onnxruntime)', () => {
   it('reads a batch handed over as a view into a larger buffer of prepared plates as those plates alone', async () => {
     const ocr = new PlateOcr(await loadModel('plateOcr', { threads: 1 }));
-    const plates: { mat: cv.Mat; quad: Quad }[] = [];
-    for (const frame of await framesWithPlates(6, {}, 30)) {
-      if (frame.image.kind !== 'bgr') continue;
-      const mat = new cv.Mat(frame.image.pixels, frame.image.height, frame.image.width, cv.CV_8UC3);
-      for (const { box: b } of frame.truth ?? []) {
-        if (b.x < 0 || b.y < 0 || b.x + b.width > mat.cols || b.y + b.height > mat.rows) continue;
-        const quad: Quad = [
-          { x: b.x, y: b.y },
-          { x: b.x + b.width, y: b.y },
-          { x: b.x + b.width, y: b.y + b.height },
-          { x: b.x, y: b.y + b.height },
-        ];
-        plates.push({ mat, quad });
-      }
-    }
+    const plates = platesInView(await framesWithPlates(6, {}, 30));
     assert.ok(plates.length >= 4, `${plates.length} synthetic plates to read`);
     const plane = PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH;
-    const prepared = plates.map(({ mat, quad }) => platePixels(mat, [quad]));
+    // Each plate warped by its own quad: a different plate in each plane.
+    const prepared = plates.map(({ mat, truth }) => platePixels(mat, [truth.quad]));
     const all = new Float32Array(prepared.length * plane);
     prepared.forEach((p, i) => all.set(p, i * plane));
     // Two plates from the middle: the tensor must read the view at its offset, not the buffer's start.

@@ -19,7 +19,7 @@ import { RecognizerError } from '../../recognizer/recognizer-error';
 import { DEFAULT_MANIFEST_PATH, readManifest, resolveModelFile } from '../../recognizer/model-manifest';
 import { useTempDir } from '../support/temp-dir';
 import { datasetDir } from '../support/datasets';
-import { framesWithPlates } from '../support/synthetic-frames';
+import { framesWithPlates, platesInView } from '../support/synthetic-frames';
 
 for (const [name, options] of [
   ['plate finder (default)', {}],
@@ -160,20 +160,13 @@ describe('PlateReader.readPlateImage: a crop that is one plate', () => {
       let settled = 0;
       let banded = 0;
       // One frame of each of six vehicles (a vehicle stays in view for about 30 scene frames).
-      for (const frame of await framesWithPlates(6, {}, 30)) {
-        if (frame.image.kind !== 'bgr') continue;
-        const mat = new cv.Mat(frame.image.pixels, frame.image.height, frame.image.width, cv.CV_8UC3);
-        for (const truth of frame.truth ?? []) {
-          const b = truth.box;
-          if (b.x < 0 || b.y < 0 || b.x + b.width > mat.cols || b.y + b.height > mat.rows) continue;
-          const crop = mat.getRegion(new cv.Rect(Math.round(b.x), Math.round(b.y), Math.round(b.width), Math.round(b.height)));
-          run.resetHistory();
-          const result = await reader.readPlateImage({ kind: 'encoded', name: 'crop.png', bytes: cv.imencode('.png', crop) });
-          const batches = run.getCalls().map((call) => call.args[1]);
-          if (batches.join() === batchesFor(allModels, false).join()) settled += result.candidates[0]?.text === truth.text ? 1 : 0;
-          else if (batches.join() === batchesFor(allModels, true).join()) banded++;
-          else assert.fail(`${truth.text}: plate OCR batches ${batches.join()}, expected ${batchesFor(allModels, false).join()} (whole) or ${batchesFor(allModels, true).join()} (whole, then bands)`);
-        }
+      for (const { mat, truth, rect } of platesInView(await framesWithPlates(6, {}, 30))) {
+        run.resetHistory();
+        const result = await reader.readPlateImage({ kind: 'encoded', name: 'crop.png', bytes: cv.imencode('.png', mat.getRegion(rect)) });
+        const batches = run.getCalls().map((call) => call.args[1]);
+        if (batches.join() === batchesFor(allModels, false).join()) settled += result.candidates[0]?.text === truth.text ? 1 : 0;
+        else if (batches.join() === batchesFor(allModels, true).join()) banded++;
+        else assert.fail(`${truth.text}: plate OCR batches ${batches.join()}, expected ${batchesFor(allModels, false).join()} (whole) or ${batchesFor(allModels, true).join()} (whole, then bands)`);
       }
       assert.ok(settled > 0, `some synthetic plate settled and read right by its whole view (${settled}; ${banded} read in bands too)`);
     } finally {
@@ -183,21 +176,13 @@ describe('PlateReader.readPlateImage: a crop that is one plate', () => {
 
   it('reads plate crops cut from synthetic frames without looking for them', async () => {
     const reader = await PlateReader.load({ threads: 1, textFallbackBelow: 0 });
-    const frames = await framesWithPlates(6);
     let plates = 0;
     let read = 0;
-    for (const frame of frames) {
-      if (frame.image.kind !== 'bgr') continue;
-      const mat = new cv.Mat(frame.image.pixels, frame.image.height, frame.image.width, cv.CV_8UC3);
-      for (const truth of frame.truth ?? []) {
-        const b = truth.box;
-        if (b.x < 0 || b.y < 0 || b.x + b.width > mat.cols || b.y + b.height > mat.rows) continue;
-        plates++;
-        const crop = mat.getRegion(new cv.Rect(Math.round(b.x), Math.round(b.y), Math.round(b.width), Math.round(b.height)));
-        const result = await reader.readPlateImage({ kind: 'encoded', name: 'crop.png', bytes: cv.imencode('.png', crop) });
-        assert.equal(result.timings.localize, 0, 'no localization');
-        if (result.candidates[0]?.text === truth.text) read++;
-      }
+    for (const { mat, truth, rect } of platesInView(await framesWithPlates(6))) {
+      plates++;
+      const result = await reader.readPlateImage({ kind: 'encoded', name: 'crop.png', bytes: cv.imencode('.png', mat.getRegion(rect)) });
+      assert.equal(result.timings.localize, 0, 'no localization');
+      if (result.candidates[0]?.text === truth.text) read++;
     }
     assert.ok(plates >= 4);
     assert.ok(read >= Math.ceil(plates * 0.75), `read ${read} of ${plates} crops`);

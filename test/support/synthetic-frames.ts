@@ -1,4 +1,6 @@
-import type { Frame } from '../../drivers/camera/frame';
+import type { Mat, Rect } from '@u4/opencv4nodejs';
+import cv = require('../../drivers/opencv');
+import type { Frame, PlateTruth } from '../../drivers/camera/frame';
 import { SyntheticTrafficSource, type SyntheticTrafficOptions } from '../../drivers/camera/synthetic/synthetic-source';
 
 /**
@@ -19,4 +21,28 @@ export async function framesWithPlates(count: number, options: Partial<Synthetic
     await source.close();
   }
   return frames;
+}
+
+/** A plate of a synthetic frame that lies wholly inside it, with the frame's pixels. */
+export interface PlateInView {
+  /** The frame's BGR pixels (shared by the frame's plates). */
+  mat: Mat;
+  truth: PlateTruth;
+  /** The plate's box rounded to whole pixels, for cutting its crop out of `mat`. */
+  rect: Rect;
+}
+
+/** The plates of `frames` (BGR ones) that lie wholly inside their frame: a crop of each can be cut. */
+export function platesInView(frames: Frame[]): PlateInView[] {
+  const plates: PlateInView[] = [];
+  for (const frame of frames) {
+    if (frame.image.kind !== 'bgr') continue;
+    const mat = new cv.Mat(frame.image.pixels, frame.image.height, frame.image.width, cv.CV_8UC3);
+    for (const truth of frame.truth ?? []) {
+      const b = truth.box;
+      if (b.x < 0 || b.y < 0 || b.x + b.width > mat.cols || b.y + b.height > mat.rows) continue;
+      plates.push({ mat, truth, rect: new cv.Rect(Math.round(b.x), Math.round(b.y), Math.round(b.width), Math.round(b.height)) });
+    }
+  }
+  return plates;
 }
