@@ -104,6 +104,32 @@ for (const [name, options] of [
   });
 });
 
+describe('PlateReader.warmUp', () => {
+  afterEach(() => sinon.restore());
+
+  const models = FOUND_PLATE_OCR_MODELS.length;
+  for (const [name, options, expected] of [
+    ['the plate finder (default)', {}, { finder: 1, plateOcr: models, detector: 0, general: 0 }],
+    // The text path reads lines with a plate OCR of its own besides the found plates' models.
+    ['the plate finder and text-line fallback', { textFallbackBelow: 0.85 }, { finder: 1, plateOcr: models + 1, detector: 1, general: 1 }],
+    ['the text-line detector', { localizer: 'text' }, { finder: 0, plateOcr: 1, detector: 1, general: 1 }],
+  ] as const) {
+    it(`runs every model of a reader with ${name}, though its blank frame holds nothing to read`, async () => {
+      const reader = await PlateReader.load({ threads: 1, ...options });
+      const finder = sinon.spy(PlateFinder.prototype, 'locate');
+      const detector = sinon.spy(TextDetector.prototype, 'locate');
+      const plateOcr = [sinon.spy(PlateOcr.prototype, 'runPrepared'), sinon.spy(PlateOcr.prototype, 'readLines')];
+      const general = sinon.spy(TextRecognizer.prototype, 'readLines');
+      await reader.warmUp();
+      // Instances given something to read, one per model loaded. locate takes a frame; a reader's second
+      // argument is its views' count or its lines, and a call with none of them runs no model.
+      const given = ({ args: [, views] }: sinon.SinonSpyCall) => views === undefined || (typeof views === 'number' ? views > 0 : views.length > 0);
+      const ran = (...spies: sinon.SinonSpy[]) => new Set(spies.flatMap((spy) => spy.getCalls().filter(given).map((call) => call.thisValue))).size;
+      assert.deepEqual({ finder: ran(finder), plateOcr: ran(...plateOcr), detector: ran(detector), general: ran(general) }, expected);
+    });
+  }
+});
+
 /**
  * PlateOcr.runPrepared as the models run it, except that every view reads two unsure characters:
  * whatever the pixels, each region is a possible plate left in doubt.
