@@ -10,7 +10,7 @@ import { FOUND_PLATE_OCR_MODELS } from './found-plate-ocr-models';
 import { loadModel } from './onnx-session';
 import { DEFAULT_DETECTOR_OPTIONS, TextDetector, type TextBox } from './localize/text-detector';
 import { DEFAULT_PLATE_FINDER_OPTIONS, PlateFinder, type FoundPlate } from './localize/plate-finder';
-import { clampQuad, expandQuad, quadBand } from './localize/quad-math';
+import { clampQuad, expandQuad, quadBand, rectQuad } from './localize/quad-math';
 import { MotionGate, type MotionGateOptions } from './preprocess/motion-gate';
 import { WHOLE_FRAME, inFrame, isWholeFrame, roiPixels, validateRoi, type RegionOfInterest } from './preprocess/region-of-interest';
 import type { LineReader } from './ocr/line-reader';
@@ -343,13 +343,7 @@ export class PlateReader {
       await this.readMat(blank, 0, performance.now(), true);
       // One full batch: onnxruntime's arena then already holds the largest batch a frame runs.
       await this.readPrepared(new Float32Array(MAX_OCR_BATCH * PLATE_OCR_HEIGHT * PLATE_OCR_WIDTH), MAX_OCR_BATCH, this.plateOcrs);
-      const line: Quad = [
-        { x: 0, y: 0 },
-        { x: PLATE_OCR_WIDTH, y: 0 },
-        { x: PLATE_OCR_WIDTH, y: PLATE_OCR_HEIGHT },
-        { x: 0, y: PLATE_OCR_HEIGHT },
-      ];
-      for (const reader of this.lineReaders) await reader.readLines(blank, [line]);
+      for (const reader of this.lineReaders) await reader.readLines(blank, [rectQuad(PLATE_OCR_WIDTH, PLATE_OCR_HEIGHT)]);
     } finally {
       blank.release();
     }
@@ -399,12 +393,7 @@ export class PlateReader {
     const decode = performance.now() - start;
     const timer: Timer = { preprocess: 0, localize: 0, ocr: 0 };
     const whole: FoundPlate = {
-      quad: [
-        { x: 0, y: 0 },
-        { x: mat.cols, y: 0 },
-        { x: mat.cols, y: mat.rows },
-        { x: 0, y: mat.rows },
-      ],
+      quad: rectQuad(mat.cols, mat.rows),
       score: 1,
       width: mat.cols,
       height: mat.rows,

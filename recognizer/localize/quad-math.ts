@@ -10,6 +10,16 @@ export function rotatedRectCorners(cx: number, cy: number, w: number, h: number,
   return [p0, p1, { x: 2 * cx - p0.x, y: 2 * cy - p0.y }, { x: 2 * cx - p1.x, y: 2 * cy - p1.y }];
 }
 
+/** The rectangle from (0, 0) to (`width`, `height`) as a quad: a whole image read as one region. */
+export function rectQuad(width: number, height: number): Quad {
+  return [
+    { x: 0, y: 0 },
+    { x: width, y: 0 },
+    { x: width, y: height },
+    { x: 0, y: height },
+  ];
+}
+
 /** Orders four corners as top-left, top-right, bottom-right, bottom-left. */
 export function orderQuad(points: Point[]): Quad {
   const byX = [...points].sort((p, q) => p.x - q.x);
